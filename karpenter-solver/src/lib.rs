@@ -1,15 +1,40 @@
 //! karpenter-solver: Karpenter's provisioning and consolidation decisions as a library.
 #![deny(missing_docs)]
 
+mod daemon_set;
 mod document;
+mod duration;
 mod error;
 mod instance_type;
 mod labels;
+mod node;
+mod node_claim;
+mod node_pool;
+mod pdb;
+mod pod;
 mod quantity;
+mod requirements;
 mod resources;
+mod selector;
+mod snapshot;
+mod taints;
 
+pub use daemon_set::DaemonSet;
+pub use duration::parse_duration_seconds;
 pub use error::{Error, ObjectRef};
 pub use instance_type::{CapacityType, Catalog, InstanceType, Offering};
 pub use labels::*;
+pub use node::Node;
+pub use node_claim::NodeClaim;
+pub use node_pool::{Budget, BudgetNodes, ConsolidationPolicy, Disruption, NodeClassRef, NodePool};
+pub use pdb::{IntOrPercent, PodDisruptionBudget};
+pub use pod::{
+    HostPort, InclusionPolicy, OwnerRef, Pod, PodAffinity, PodAffinityTerm, PodPhase,
+    TopologySpreadConstraint, Weighted, WhenUnsatisfiable,
+};
 pub use quantity::{format_quantity, parse_quantity, unit_scale, QuantityError};
+pub use requirements::{Incompatible, Operator, Requirement, Requirements};
 pub use resources::Resources;
+pub use selector::{LabelSelector, SelectorExpression};
+pub use snapshot::Snapshot;
+pub use taints::{untolerated, Taint, TaintEffect, Toleration};
