@@ -33,7 +33,11 @@ pub enum CapacityType {
 
 impl CapacityType {
     /// All capacity types, in launch preference order.
-    pub const ALL: [CapacityType; 3] = [CapacityType::Reserved, CapacityType::Spot, CapacityType::OnDemand];
+    pub const ALL: [CapacityType; 3] = [
+        CapacityType::Reserved,
+        CapacityType::Spot,
+        CapacityType::OnDemand,
+    ];
 
     /// The `karpenter.sh/capacity-type` label value.
     pub fn as_str(self) -> &'static str {
@@ -284,7 +288,11 @@ pub(crate) fn convert_resources(
 fn convert_instance_type(raw: RawInstanceType, object: &ObjectRef) -> Result<InstanceType, Error> {
     let capacity = convert_resources(&raw.capacity, object, "capacity")?;
     let overhead = convert_resources(&raw.overhead, object, "overhead")?;
-    let mut labels: Labels = raw.labels.into_iter().map(|(k, RawString(v))| (k, v)).collect();
+    let mut labels: Labels = raw
+        .labels
+        .into_iter()
+        .map(|(k, RawString(v))| (k, v))
+        .collect();
     // The offering-level labels are derived; a stale copy in `labels` would contradict them.
     labels.remove(LABEL_ZONE);
     labels.remove(LABEL_CAPACITY_TYPE);
@@ -297,10 +305,18 @@ fn convert_instance_type(raw: RawInstanceType, object: &ObjectRef) -> Result<Ins
             .parse()
             .map_err(|m: String| invalid(object, &format!("{field}.capacityType"), &m))?;
         if !o.price.is_finite() || o.price < 0.0 {
-            return Err(invalid(object, &format!("{field}.price"), "must be a finite number, zero or more"));
+            return Err(invalid(
+                object,
+                &format!("{field}.price"),
+                "must be a finite number, zero or more",
+            ));
         }
         if o.zone.is_empty() {
-            return Err(invalid(object, &format!("{field}.zone"), "must not be empty"));
+            return Err(invalid(
+                object,
+                &format!("{field}.zone"),
+                "must not be empty",
+            ));
         }
         offerings.push(Offering {
             zone: o.zone,
