@@ -1,6 +1,7 @@
 //! karpenter-solver: Karpenter's provisioning and consolidation decisions as a library.
 #![deny(missing_docs)]
 
+pub mod aws;
 mod document;
 mod error;
 mod instance_type;
