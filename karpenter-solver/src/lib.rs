@@ -2,6 +2,7 @@
 #![deny(missing_docs)]
 
 pub mod aws;
+mod default_catalog;
 mod document;
 mod error;
 mod instance_type;
