@@ -10,7 +10,10 @@ use crate::error::{Error, ObjectRef};
 pub(crate) fn parse_documents(bytes: &[u8], document: &'static str) -> Result<Vec<Value>, Error> {
     let text = std::str::from_utf8(bytes).map_err(|e| Error::Document {
         document,
-        message: format!("not valid UTF-8 (first bad byte at offset {})", e.valid_up_to()),
+        message: format!(
+            "not valid UTF-8 (first bad byte at offset {})",
+            e.valid_up_to()
+        ),
     })?;
     let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     if trimmed.starts_with('{') || trimmed.starts_with('[') {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::document::{from_value, parse_documents, RawQuantity, RawString};
 use crate::error::{Error, ObjectRef};
@@ -33,7 +33,11 @@ pub enum CapacityType {
 
 impl CapacityType {
     /// All capacity types, in launch preference order.
-    pub const ALL: [CapacityType; 3] = [CapacityType::Reserved, CapacityType::Spot, CapacityType::OnDemand];
+    pub const ALL: [CapacityType; 3] = [
+        CapacityType::Reserved,
+        CapacityType::Spot,
+        CapacityType::OnDemand,
+    ];
 
     /// The `karpenter.sh/capacity-type` label value.
     pub fn as_str(self) -> &'static str {
@@ -243,6 +247,112 @@ impl Catalog {
     pub fn get(&self, name: &str) -> Option<&InstanceType> {
         self.instance_types.iter().find(|t| t.name == name)
     }
+
+    /// Writes the catalog in the contract's format (section 2) as JSON that
+    /// [`Catalog::from_slice`] reads back to an equal catalog: a list with one instance type
+    /// per line, keys in a fixed order, quantities in canonical form (zero amounts left out),
+    /// `available` only when false. The `node.kubernetes.io/instance-type` label is left out,
+    /// since reading derives it from the name.
+    ///
+    /// The same catalog always gives the same bytes. Prices are written in their shortest
+    /// exact form; a non-finite price would be written as `null`, which reading refuses.
+    ///
+    /// # Examples
+    /// ```
+    /// use karpenter_solver::{CapacityType, Catalog, InstanceType, Offering, Resources};
+    /// let catalog = Catalog {
+    ///     instance_types: vec![InstanceType {
+    ///         name: "m5.large".into(),
+    ///         capacity: Resources::from_pairs([("cpu", 2000), ("memory", 7577 << 20)]),
+    ///         overhead: Resources::from_pairs([("cpu", 70)]),
+    ///         labels: [("kubernetes.io/arch".to_owned(), "amd64".to_owned())].into(),
+    ///         offerings: vec![Offering {
+    ///             zone: "us-east-1a".into(),
+    ///             capacity_type: CapacityType::Spot,
+    ///             price: 0.0336,
+    ///             available: false,
+    ///             reservation_id: None,
+    ///             reservation_capacity: None,
+    ///         }],
+    ///     }],
+    /// };
+    /// let json = catalog.to_json();
+    /// assert_eq!(json, concat!(
+    ///     "[\n",
+    ///     r#"{"name":"m5.large","capacity":{"cpu":"2","memory":"7577Mi"},"overhead":{"cpu":"70m"},"#,
+    ///     r#""labels":{"kubernetes.io/arch":"amd64"},"#,
+    ///     r#""offerings":[{"zone":"us-east-1a","capacityType":"spot","price":0.0336,"available":false}]}"#,
+    ///     "\n]\n",
+    /// ));
+    /// let back = Catalog::from_slice(json.as_bytes()).unwrap();
+    /// assert_eq!(back.instance_types[0].offerings, catalog.instance_types[0].offerings);
+    /// ```
+    pub fn to_json(&self) -> String {
+        let mut out = String::from("[");
+        for (i, it) in self.instance_types.iter().enumerate() {
+            out.push_str(if i == 0 { "\n" } else { ",\n" });
+            let raw = SerInstanceType {
+                name: &it.name,
+                capacity: it.capacity.to_quantities(),
+                overhead: it.overhead.to_quantities(),
+                labels: it
+                    .labels
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != LABEL_INSTANCE_TYPE)
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect(),
+                offerings: it
+                    .offerings
+                    .iter()
+                    .map(|o| SerOffering {
+                        zone: &o.zone,
+                        capacity_type: o.capacity_type.as_str(),
+                        price: o.price,
+                        available: o.available,
+                        reservation_id: o.reservation_id.as_deref(),
+                        reservation_capacity: o.reservation_capacity,
+                    })
+                    .collect(),
+            };
+            // Plain structs of strings, numbers and string-keyed maps: serde_json cannot fail
+            // on them.
+            out.push_str(&serde_json::to_string(&raw).expect("instance type serializes"));
+        }
+        out.push_str(if self.instance_types.is_empty() {
+            "]\n"
+        } else {
+            "\n]\n"
+        });
+        out
+    }
+}
+
+/// The written form of an instance type; fields in the order they are written.
+#[derive(Serialize)]
+struct SerInstanceType<'a> {
+    name: &'a str,
+    capacity: BTreeMap<String, String>,
+    overhead: BTreeMap<String, String>,
+    labels: BTreeMap<&'a str, &'a str>,
+    offerings: Vec<SerOffering<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SerOffering<'a> {
+    zone: &'a str,
+    capacity_type: &'static str,
+    price: f64,
+    #[serde(skip_serializing_if = "is_true")]
+    available: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reservation_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reservation_capacity: Option<u32>,
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 fn invalid(object: &ObjectRef, field: &str, message: &str) -> Error {
@@ -284,7 +394,11 @@ pub(crate) fn convert_resources(
 fn convert_instance_type(raw: RawInstanceType, object: &ObjectRef) -> Result<InstanceType, Error> {
     let capacity = convert_resources(&raw.capacity, object, "capacity")?;
     let overhead = convert_resources(&raw.overhead, object, "overhead")?;
-    let mut labels: Labels = raw.labels.into_iter().map(|(k, RawString(v))| (k, v)).collect();
+    let mut labels: Labels = raw
+        .labels
+        .into_iter()
+        .map(|(k, RawString(v))| (k, v))
+        .collect();
     // The offering-level labels are derived; a stale copy in `labels` would contradict them.
     labels.remove(LABEL_ZONE);
     labels.remove(LABEL_CAPACITY_TYPE);
@@ -297,10 +411,18 @@ fn convert_instance_type(raw: RawInstanceType, object: &ObjectRef) -> Result<Ins
             .parse()
             .map_err(|m: String| invalid(object, &format!("{field}.capacityType"), &m))?;
         if !o.price.is_finite() || o.price < 0.0 {
-            return Err(invalid(object, &format!("{field}.price"), "must be a finite number, zero or more"));
+            return Err(invalid(
+                object,
+                &format!("{field}.price"),
+                "must be a finite number, zero or more",
+            ));
         }
         if o.zone.is_empty() {
-            return Err(invalid(object, &format!("{field}.zone"), "must not be empty"));
+            return Err(invalid(
+                object,
+                &format!("{field}.zone"),
+                "must not be empty",
+            ));
         }
         offerings.push(Offering {
             zone: o.zone,
@@ -318,4 +440,38 @@ fn convert_instance_type(raw: RawInstanceType, object: &ObjectRef) -> Result<Ins
         labels,
         offerings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_round_trips() {
+        let text = r#"
+- name: m5.large
+  capacity: {cpu: "2", memory: 7577Mi, pods: "29", ephemeral-storage: 20Gi, nvidia.com/gpu: 1}
+  overhead: {cpu: 70m, memory: 674Mi, ephemeral-storage: 3Gi}
+  labels: {kubernetes.io/arch: amd64, karpenter.k8s.aws/instance-hypervisor: "", "quote\"d": "a\\b"}
+  offerings:
+    - {zone: us-east-1a, capacityType: on-demand, price: 0.096}
+    - {zone: us-east-1a, capacityType: spot, price: 0.0336, available: false}
+    - {zone: us-east-1b, capacityType: reserved, price: 0.0000000096, reservationId: cr-123, reservationCapacity: 4}
+- name: t.tiny
+- name: a1.medium
+  capacity: {cpu: 1500m, memory: "1000000001"}
+  offerings:
+    - {zone: z, capacityType: on-demand, price: 123.456789}
+"#;
+        let catalog = Catalog::from_slice(text.as_bytes()).unwrap();
+        let json = catalog.to_json();
+        assert_eq!(json.lines().count(), 5, "{json}");
+        let back = Catalog::from_slice(json.as_bytes()).unwrap();
+        assert_eq!(back, catalog);
+        assert_eq!(back.to_json(), json);
+        assert!(!json.contains(LABEL_INSTANCE_TYPE));
+        assert!(json.contains(r#""reservationId":"cr-123","reservationCapacity":4"#));
+        assert_eq!(Catalog::default().to_json(), "[]\n");
+        assert_eq!(Catalog::from_slice(b"[]\n").unwrap(), Catalog::default());
+    }
 }

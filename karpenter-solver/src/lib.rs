@@ -1,7 +1,9 @@
 //! karpenter-solver: Karpenter's provisioning and consolidation decisions as a library.
 #![deny(missing_docs)]
 
+pub mod aws;
 mod daemon_set;
+mod default_catalog;
 mod document;
 mod duration;
 mod error;

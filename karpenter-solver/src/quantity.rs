@@ -212,7 +212,8 @@ pub fn format_quantity(resource: &str, value: i64) -> String {
 
 /// Resources measured in bytes, printed with binary suffixes.
 fn is_byte_resource(resource: &str) -> bool {
-    matches!(resource, "memory" | "ephemeral-storage" | "storage") || resource.starts_with("hugepages-")
+    matches!(resource, "memory" | "ephemeral-storage" | "storage")
+        || resource.starts_with("hugepages-")
 }
 
 #[cfg(test)]
@@ -250,17 +251,37 @@ mod tests {
 
     #[test]
     fn rejects_malformed_and_huge() {
-        for bad in ["", "m", "1 m", "1mi", "1.2.3", "1e", "1e+", "abc", "1Kib", "--1", "1e99999"] {
-            assert_eq!(parse_quantity("cpu", bad), Err(QuantityError::Malformed), "{bad:?}");
+        for bad in [
+            "", "m", "1 m", "1mi", "1.2.3", "1e", "1e+", "abc", "1Kib", "--1", "1e99999",
+        ] {
+            assert_eq!(
+                parse_quantity("cpu", bad),
+                Err(QuantityError::Malformed),
+                "{bad:?}"
+            );
         }
-        assert_eq!(parse_quantity("memory", "100Ei"), Err(QuantityError::TooLarge));
+        assert_eq!(
+            parse_quantity("memory", "100Ei"),
+            Err(QuantityError::TooLarge)
+        );
         assert_eq!(parse_quantity("cpu", "1e30"), Err(QuantityError::TooLarge));
     }
 
     #[test]
     fn format_round_trips() {
-        for (resource, v) in [("cpu", 1), ("cpu", 1500), ("memory", 7), ("memory", 1 << 40), ("pods", 110), ("hugepages-2Mi", 2 << 20), ("nvidia.com/gpu", 8)] {
-            assert_eq!(parse_quantity(resource, &format_quantity(resource, v)), Ok(v));
+        for (resource, v) in [
+            ("cpu", 1),
+            ("cpu", 1500),
+            ("memory", 7),
+            ("memory", 1 << 40),
+            ("pods", 110),
+            ("hugepages-2Mi", 2 << 20),
+            ("nvidia.com/gpu", 8),
+        ] {
+            assert_eq!(
+                parse_quantity(resource, &format_quantity(resource, v)),
+                Ok(v)
+            );
         }
     }
 }

@@ -80,7 +80,9 @@ impl Resources {
 
     /// Whether every amount here is at most the same amount in `capacity`.
     pub fn fits_in(&self, capacity: &Resources) -> bool {
-        self.0.iter().all(|(name, &amount)| amount <= capacity.get(name))
+        self.0
+            .iter()
+            .all(|(name, &amount)| amount <= capacity.get(name))
     }
 
     /// The names whose amount here exceeds `capacity`.
