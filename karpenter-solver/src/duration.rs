@@ -47,7 +47,11 @@ pub fn parse_duration_seconds(text: &str) -> Option<i64> {
         if frac_part.contains('.') || int_part.len() > 12 || frac_part.len() > 12 {
             return None;
         }
-        let int: i128 = if int_part.is_empty() { 0 } else { int_part.parse().ok()? };
+        let int: i128 = if int_part.is_empty() {
+            0
+        } else {
+            int_part.parse().ok()?
+        };
         let mut value = int * scale;
         if !frac_part.is_empty() {
             let frac: i128 = frac_part.parse().ok()?;

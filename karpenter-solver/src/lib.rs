@@ -12,8 +12,11 @@ mod labels;
 mod node;
 mod node_claim;
 mod node_pool;
+mod options;
 mod pdb;
+mod plan;
 mod pod;
+mod provision;
 mod quantity;
 mod requirements;
 mod resources;
@@ -29,11 +32,14 @@ pub use labels::*;
 pub use node::Node;
 pub use node_claim::NodeClaim;
 pub use node_pool::{Budget, BudgetNodes, ConsolidationPolicy, Disruption, NodeClassRef, NodePool};
+pub use options::Options;
 pub use pdb::{IntOrPercent, PodDisruptionBudget};
+pub use plan::{ExistingPlacement, NewNodeClaim, Plan, Relaxation, Unschedulable};
 pub use pod::{
     HostPort, InclusionPolicy, OwnerRef, Pod, PodAffinity, PodAffinityTerm, PodPhase,
     TopologySpreadConstraint, Weighted, WhenUnsatisfiable,
 };
+pub use provision::provision;
 pub use quantity::{format_quantity, parse_quantity, unit_scale, QuantityError};
 pub use requirements::{Incompatible, Operator, Requirement, Requirements};
 pub use resources::Resources;

@@ -45,7 +45,11 @@ pub struct Node {
 impl Node {
     /// A ready node with only a name.
     pub fn new(name: &str) -> Node {
-        Node { name: name.to_owned(), ready: true, ..Node::default() }
+        Node {
+            name: name.to_owned(),
+            ready: true,
+            ..Node::default()
+        }
     }
 
     /// The NodePool that manages it, from the `karpenter.sh/nodepool` label.

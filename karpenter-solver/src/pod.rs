@@ -219,7 +219,10 @@ impl Pod {
     /// Whether the pod waits for a node: not bound, not finished, not being deleted, not a
     /// DaemonSet's.
     pub fn is_pending(&self) -> bool {
-        self.node_name.is_none() && !self.phase.is_terminal() && !self.terminating && !self.is_daemon()
+        self.node_name.is_none()
+            && !self.phase.is_terminal()
+            && !self.terminating
+            && !self.is_daemon()
     }
 
     /// Whether a DaemonSet owns it.

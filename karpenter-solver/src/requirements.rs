@@ -132,11 +132,17 @@ impl Requirement {
             Operator::Gt | Operator::Lt | Operator::Gte | Operator::Lte => {
                 let mut it = values.iter();
                 let (Some(v), None) = (it.next(), it.next()) else {
-                    return Err(format!("operator {} needs exactly one integer value", operator.as_str()));
+                    return Err(format!(
+                        "operator {} needs exactly one integer value",
+                        operator.as_str()
+                    ));
                 };
-                let n: i64 = v
-                    .parse()
-                    .map_err(|_| format!("operator {} needs an integer value, got {v:?}", operator.as_str()))?;
+                let n: i64 = v.parse().map_err(|_| {
+                    format!(
+                        "operator {} needs an integer value, got {v:?}",
+                        operator.as_str()
+                    )
+                })?;
                 r.complement = true;
                 match operator {
                     Operator::Gt => match n.checked_add(1) {
@@ -254,7 +260,14 @@ impl Requirement {
                 let upper = min_opt(self.upper, other.upper);
                 if let (Some(l), Some(u)) = (lower, upper) {
                     if l > u {
-                        return Requirement { key, complement: false, values: BTreeSet::new(), lower: None, upper: None, min_values };
+                        return Requirement {
+                            key,
+                            complement: false,
+                            values: BTreeSet::new(),
+                            lower: None,
+                            upper: None,
+                            min_values,
+                        };
                     }
                 }
                 Requirement {
@@ -269,7 +282,12 @@ impl Requirement {
             (true, false) => Requirement {
                 key,
                 complement: false,
-                values: other.values.iter().filter(|v| self.has(v)).cloned().collect(),
+                values: other
+                    .values
+                    .iter()
+                    .filter(|v| self.has(v))
+                    .cloned()
+                    .collect(),
                 lower: None,
                 upper: None,
                 min_values,
@@ -277,7 +295,12 @@ impl Requirement {
             (false, true) => Requirement {
                 key,
                 complement: false,
-                values: self.values.iter().filter(|v| other.has(v)).cloned().collect(),
+                values: self
+                    .values
+                    .iter()
+                    .filter(|v| other.has(v))
+                    .cloned()
+                    .collect(),
                 lower: None,
                 upper: None,
                 min_values,
@@ -301,7 +324,8 @@ impl Requirement {
         if !both.is_empty() {
             return true;
         }
-        let negative = |r: &Requirement| matches!(r.operator(), Operator::NotIn | Operator::DoesNotExist);
+        let negative =
+            |r: &Requirement| matches!(r.operator(), Operator::NotIn | Operator::DoesNotExist);
         negative(self) && negative(other)
     }
 
@@ -316,14 +340,22 @@ impl Requirement {
                 out.push((self.key.clone(), Operator::Lt, vec![(u + 1).to_string()]));
             }
             if !self.values.is_empty() {
-                out.push((self.key.clone(), Operator::NotIn, self.values.iter().cloned().collect()));
+                out.push((
+                    self.key.clone(),
+                    Operator::NotIn,
+                    self.values.iter().cloned().collect(),
+                ));
             } else if out.is_empty() {
                 out.push((self.key.clone(), Operator::Exists, vec![]));
             }
         } else if self.values.is_empty() {
             out.push((self.key.clone(), Operator::DoesNotExist, vec![]));
         } else {
-            out.push((self.key.clone(), Operator::In, self.values.iter().cloned().collect()));
+            out.push((
+                self.key.clone(),
+                Operator::In,
+                self.values.iter().cloned().collect(),
+            ));
         }
         out
     }
@@ -352,7 +384,9 @@ impl fmt::Display for Requirement {
             }
             match op {
                 Operator::Exists | Operator::DoesNotExist => write!(f, "{key} {}", op.as_str())?,
-                Operator::In | Operator::NotIn => write!(f, "{key} {} [{}]", op.as_str(), values.join(", "))?,
+                Operator::In | Operator::NotIn => {
+                    write!(f, "{key} {} [{}]", op.as_str(), values.join(", "))?
+                }
                 _ => write!(f, "{key} {} {}", op.as_str(), values.join(""))?,
             }
         }
@@ -440,12 +474,16 @@ impl Requirements {
     /// match: `In`, `Exists` and bounds need the label; `NotIn` and `DoesNotExist` hold when it
     /// is absent).
     pub fn matches_labels(&self, labels: &Labels) -> bool {
-        self.0.values().all(|r| r.matches(labels.get(&r.key).map(String::as_str)))
+        self.0
+            .values()
+            .all(|r| r.matches(labels.get(&r.key).map(String::as_str)))
     }
 
     /// The first requirement a node with `labels` fails.
     pub fn first_mismatch(&self, labels: &Labels) -> Option<&Requirement> {
-        self.0.values().find(|r| !r.matches(labels.get(&r.key).map(String::as_str)))
+        self.0
+            .values()
+            .find(|r| !r.matches(labels.get(&r.key).map(String::as_str)))
     }
 
     /// Whether `incoming` (a pod's requirements) can be met by what `self` (a pool or claim)
@@ -464,12 +502,18 @@ impl Requirements {
             match self.0.get(&r.key) {
                 Some(existing) => {
                     if !existing.intersects(r) {
-                        return Err(Incompatible { requirement: r, allowed: Some(existing.clone()) });
+                        return Err(Incompatible {
+                            requirement: r,
+                            allowed: Some(existing.clone()),
+                        });
                     }
                 }
                 None => {
                     if !allow_undefined(&r.key) && !r.allows_absent() {
-                        return Err(Incompatible { requirement: r, allowed: None });
+                        return Err(Incompatible {
+                            requirement: r,
+                            allowed: None,
+                        });
                     }
                 }
             }
@@ -499,7 +543,11 @@ impl fmt::Display for Incompatible<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.allowed {
             Some(a) => write!(f, "requires {} but it allows {}", self.requirement, a),
-            None => write!(f, "requires {} but it does not define label {}", self.requirement, self.requirement.key),
+            None => write!(
+                f,
+                "requires {} but it does not define label {}",
+                self.requirement, self.requirement.key
+            ),
         }
     }
 }
@@ -515,9 +563,15 @@ mod tests {
     #[test]
     fn operators_read_back() {
         assert_eq!(req("k", Operator::In, &["a"]).operator(), Operator::In);
-        assert_eq!(req("k", Operator::NotIn, &["a"]).operator(), Operator::NotIn);
+        assert_eq!(
+            req("k", Operator::NotIn, &["a"]).operator(),
+            Operator::NotIn
+        );
         assert_eq!(req("k", Operator::Exists, &[]).operator(), Operator::Exists);
-        assert_eq!(req("k", Operator::DoesNotExist, &[]).operator(), Operator::DoesNotExist);
+        assert_eq!(
+            req("k", Operator::DoesNotExist, &[]).operator(),
+            Operator::DoesNotExist
+        );
         assert_eq!(req("k", Operator::Gte, &["3"]).operator(), Operator::Gte);
     }
 
@@ -560,7 +614,11 @@ mod tests {
 
     #[test]
     fn negatives_intersect() {
-        assert!(req("k", Operator::DoesNotExist, &[]).intersects(&req("k", Operator::NotIn, &["a"])));
+        assert!(req("k", Operator::DoesNotExist, &[]).intersects(&req(
+            "k",
+            Operator::NotIn,
+            &["a"]
+        )));
         assert!(!req("k", Operator::DoesNotExist, &[]).intersects(&req("k", Operator::In, &["a"])));
         assert!(!req("k", Operator::In, &["b"]).intersects(&req("k", Operator::In, &["a"])));
     }
@@ -578,7 +636,10 @@ mod tests {
         assert!(!rs.matches_labels(&labels));
         labels.remove("gpu");
         labels.insert("tier".into(), "x".into());
-        assert_eq!(rs.first_mismatch(&labels).map(|r| r.key.as_str()), Some("tier"));
+        assert_eq!(
+            rs.first_mismatch(&labels).map(|r| r.key.as_str()),
+            Some("tier")
+        );
         let mut cpu = Requirements::new();
         cpu.add(req("cpu", Operator::Gt, &["2"]));
         assert!(!cpu.matches_labels(&Labels::new()));

@@ -39,7 +39,9 @@ pub struct LabelSelector {
 impl LabelSelector {
     /// Whether `labels` satisfy the selector.
     pub fn matches(&self, labels: &Labels) -> bool {
-        self.match_labels.iter().all(|(k, v)| labels.get(k) == Some(v))
+        self.match_labels
+            .iter()
+            .all(|(k, v)| labels.get(k) == Some(v))
             && self.match_expressions.iter().all(|e| match e {
                 SelectorExpression::In(k, vs) => labels.get(k).is_some_and(|v| vs.contains(v)),
                 SelectorExpression::NotIn(k, vs) => labels.get(k).is_none_or(|v| !vs.contains(v)),

@@ -84,11 +84,19 @@ impl Snapshot {
         let mut snapshot = Snapshot::default();
         let mut ignored: BTreeMap<String, usize> = BTreeMap::new();
         for (position, item) in items {
-            let kind = item.get("kind").and_then(Value::as_str).unwrap_or("").to_owned();
+            let kind = item
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
             let object = object_ref(&kind, &item, &position);
             match kind.as_str() {
-                "Pod" => snapshot.pods.push(convert_pod(from_value(item, &object, "")?, &object)?),
-                "Node" => snapshot.nodes.push(convert_node(from_value(item, &object, "")?, &object)?),
+                "Pod" => snapshot
+                    .pods
+                    .push(convert_pod(from_value(item, &object, "")?, &object)?),
+                "Node" => snapshot
+                    .nodes
+                    .push(convert_node(from_value(item, &object, "")?, &object)?),
                 "NodePool" => snapshot
                     .node_pools
                     .push(convert_node_pool(from_value(item, &object, "")?, &object)?),
@@ -113,7 +121,9 @@ impl Snapshot {
         }
         for (kind, n) in ignored {
             let s = if n == 1 { "" } else { "s" };
-            snapshot.warnings.push(format!("ignoring {n} object{s} of kind {kind}"));
+            snapshot
+                .warnings
+                .push(format!("ignoring {n} object{s} of kind {kind}"));
         }
         Ok(snapshot)
     }
@@ -122,7 +132,10 @@ impl Snapshot {
 fn collect_items(doc: Value, position: &str, out: &mut Vec<(String, Value)>) -> Result<(), Error> {
     match doc {
         Value::Object(mut map) => {
-            let is_list = map.get("kind").and_then(Value::as_str).is_some_and(|k| k.ends_with("List"))
+            let is_list = map
+                .get("kind")
+                .and_then(Value::as_str)
+                .is_some_and(|k| k.ends_with("List"))
                 || (!map.contains_key("kind") && map.contains_key("items"));
             if is_list {
                 match map.remove("items") {
@@ -135,7 +148,10 @@ fn collect_items(doc: Value, position: &str, out: &mut Vec<(String, Value)>) -> 
                     Some(other) => {
                         return Err(Error::Document {
                             document: "snapshot",
-                            message: format!("{position}.items: expected a list of objects, found {}", kind_of(&other)),
+                            message: format!(
+                                "{position}.items: expected a list of objects, found {}",
+                                kind_of(&other)
+                            ),
                         })
                     }
                 }
@@ -152,7 +168,10 @@ fn collect_items(doc: Value, position: &str, out: &mut Vec<(String, Value)>) -> 
         }
         other => Err(Error::Document {
             document: "snapshot",
-            message: format!("{position}: expected a Kubernetes object or a List, found {}", kind_of(&other)),
+            message: format!(
+                "{position}: expected a Kubernetes object or a List, found {}",
+                kind_of(&other)
+            ),
         }),
     }
 }
@@ -160,7 +179,9 @@ fn collect_items(doc: Value, position: &str, out: &mut Vec<(String, Value)>) -> 
 fn object_ref(kind: &str, item: &Value, position: &str) -> ObjectRef {
     let meta = item.get("metadata");
     let name = meta.and_then(|m| m.get("name")).and_then(Value::as_str);
-    let namespace = meta.and_then(|m| m.get("namespace")).and_then(Value::as_str);
+    let namespace = meta
+        .and_then(|m| m.get("namespace"))
+        .and_then(Value::as_str);
     let kind = if kind.is_empty() { "Object" } else { kind };
     match name {
         Some(n) => ObjectRef::new(kind, namespace, n),
@@ -501,14 +522,24 @@ struct RawPodTemplate {
 // ---- Conversion into the model, validating as it goes. ----
 
 fn field_err(object: &ObjectRef, field: impl Into<String>, message: impl Into<String>) -> Error {
-    Error::InvalidField { object: object.clone(), field: field.into(), message: message.into() }
+    Error::InvalidField {
+        object: object.clone(),
+        field: field.into(),
+        message: message.into(),
+    }
 }
 
 fn labels(raw: BTreeMap<String, RawString>) -> Labels {
-    raw.into_iter().map(|(k, RawString(v))| (normalize_label_key(&k).to_owned(), v)).collect()
+    raw.into_iter()
+        .map(|(k, RawString(v))| (normalize_label_key(&k).to_owned(), v))
+        .collect()
 }
 
-fn timestamp(raw: &Option<String>, object: &ObjectRef, field: &str) -> Result<Option<DateTime<Utc>>, Error> {
+fn timestamp(
+    raw: &Option<String>,
+    object: &ObjectRef,
+    field: &str,
+) -> Result<Option<DateTime<Utc>>, Error> {
     match raw {
         None => Ok(None),
         Some(s) => DateTime::parse_from_rfc3339(s)
@@ -521,7 +552,10 @@ fn owner(refs: &[RawOwnerRef]) -> Option<OwnerRef> {
     refs.iter()
         .find(|r| r.controller == Some(true))
         .or_else(|| refs.first())
-        .map(|r| OwnerRef { kind: r.kind.clone(), name: r.name.clone() })
+        .map(|r| OwnerRef {
+            kind: r.kind.clone(),
+            name: r.name.clone(),
+        })
 }
 
 /// Effective pod requests as Kubernetes computes them (`PodRequests`): the larger of the app
@@ -531,8 +565,16 @@ fn owner(refs: &[RawOwnerRef]) -> Option<OwnerRef> {
 /// server defaults it.
 fn pod_requests(spec: &RawPodSpec, object: &ObjectRef, base: &str) -> Result<Resources, Error> {
     let container_requests = |c: &RawContainer, field: String| -> Result<Resources, Error> {
-        let mut r = convert_resources(&c.resources.limits, object, &format!("{field}.resources.limits"))?;
-        let req = convert_resources(&c.resources.requests, object, &format!("{field}.resources.requests"))?;
+        let mut r = convert_resources(
+            &c.resources.limits,
+            object,
+            &format!("{field}.resources.limits"),
+        )?;
+        let req = convert_resources(
+            &c.resources.requests,
+            object,
+            &format!("{field}.resources.requests"),
+        )?;
         for (name, v) in req.iter() {
             r.set(name, v);
         }
@@ -540,7 +582,10 @@ fn pod_requests(spec: &RawPodSpec, object: &ObjectRef, base: &str) -> Result<Res
     };
     let mut apps = Resources::new();
     for (i, c) in spec.containers.iter().enumerate() {
-        apps.add(&container_requests(c, join_path(base, &format!("containers[{i}]")))?);
+        apps.add(&container_requests(
+            c,
+            join_path(base, &format!("containers[{i}]")),
+        )?);
     }
     let mut sidecars = Resources::new();
     let mut init_peak = Resources::new();
@@ -557,11 +602,19 @@ fn pod_requests(spec: &RawPodSpec, object: &ObjectRef, base: &str) -> Result<Res
     }
     apps.add(&sidecars);
     apps.max_with(&init_peak);
-    apps.add(&convert_resources(&spec.overhead, object, &join_path(base, "overhead"))?);
+    apps.add(&convert_resources(
+        &spec.overhead,
+        object,
+        &join_path(base, "overhead"),
+    )?);
     Ok(apps.without_zeros())
 }
 
-fn requirement(raw: &RawRequirement, object: &ObjectRef, field: &str) -> Result<Requirement, Error> {
+fn requirement(
+    raw: &RawRequirement,
+    object: &ObjectRef,
+    field: &str,
+) -> Result<Requirement, Error> {
     let operator: Operator = raw.operator.parse().map_err(|()| Error::UnknownOperator {
         object: object.clone(),
         field: format!("{field}.operator"),
@@ -569,14 +622,26 @@ fn requirement(raw: &RawRequirement, object: &ObjectRef, field: &str) -> Result<
         expected: Operator::EXPECTED,
     })?;
     if raw.key.is_empty() {
-        return Err(field_err(object, format!("{field}.key"), "must not be empty"));
+        return Err(field_err(
+            object,
+            format!("{field}.key"),
+            "must not be empty",
+        ));
     }
     let key = normalize_label_key(&raw.key).to_owned();
-    let mut r = Requirement::new(key, operator, raw.values.iter().map(|RawString(v)| v.as_str()))
-        .map_err(|m| field_err(object, format!("{field}.values"), m))?;
+    let mut r = Requirement::new(
+        key,
+        operator,
+        raw.values.iter().map(|RawString(v)| v.as_str()),
+    )
+    .map_err(|m| field_err(object, format!("{field}.values"), m))?;
     if let Some(m) = raw.min_values {
         if m == 0 {
-            return Err(field_err(object, format!("{field}.minValues"), "must be at least 1"));
+            return Err(field_err(
+                object,
+                format!("{field}.minValues"),
+                "must be at least 1",
+            ));
         }
         if operator == Operator::In && (raw.values.len() as u32) < m {
             return Err(field_err(
@@ -590,7 +655,11 @@ fn requirement(raw: &RawRequirement, object: &ObjectRef, field: &str) -> Result<
     Ok(r)
 }
 
-fn requirements(raw: &[RawRequirement], object: &ObjectRef, field: &str) -> Result<Requirements, Error> {
+fn requirements(
+    raw: &[RawRequirement],
+    object: &ObjectRef,
+    field: &str,
+) -> Result<Requirements, Error> {
     let mut out = Requirements::new();
     for (i, r) in raw.iter().enumerate() {
         out.add(requirement(r, object, &format!("{field}[{i}]"))?);
@@ -598,7 +667,11 @@ fn requirements(raw: &[RawRequirement], object: &ObjectRef, field: &str) -> Resu
     Ok(out)
 }
 
-fn selector(raw: &RawLabelSelector, object: &ObjectRef, field: &str) -> Result<LabelSelector, Error> {
+fn selector(
+    raw: &RawLabelSelector,
+    object: &ObjectRef,
+    field: &str,
+) -> Result<LabelSelector, Error> {
     let mut expressions = Vec::with_capacity(raw.match_expressions.len());
     for (i, e) in raw.match_expressions.iter().enumerate() {
         let values: Vec<String> = e.values.iter().map(|RawString(v)| v.clone()).collect();
@@ -619,7 +692,11 @@ fn selector(raw: &RawLabelSelector, object: &ObjectRef, field: &str) -> Result<L
         });
     }
     Ok(LabelSelector {
-        match_labels: raw.match_labels.iter().map(|(k, RawString(v))| (k.clone(), v.clone())).collect(),
+        match_labels: raw
+            .match_labels
+            .iter()
+            .map(|(k, RawString(v))| (k.clone(), v.clone()))
+            .collect(),
         match_expressions: expressions,
     })
 }
@@ -643,7 +720,11 @@ fn taints(raw: &[RawTaint], object: &ObjectRef, field: &str) -> Result<Vec<Taint
         .collect()
 }
 
-fn tolerations(raw: &[RawToleration], object: &ObjectRef, field: &str) -> Result<Vec<Toleration>, Error> {
+fn tolerations(
+    raw: &[RawToleration],
+    object: &ObjectRef,
+    field: &str,
+) -> Result<Vec<Toleration>, Error> {
     raw.iter()
         .enumerate()
         .map(|(i, t)| {
@@ -679,16 +760,34 @@ fn tolerations(raw: &[RawToleration], object: &ObjectRef, field: &str) -> Result
         .collect()
 }
 
-fn node_selector_terms(raw: &[RawNodeSelectorTerm], object: &ObjectRef, field: &str) -> Result<Vec<Requirements>, Error> {
+fn node_selector_terms(
+    raw: &[RawNodeSelectorTerm],
+    object: &ObjectRef,
+    field: &str,
+) -> Result<Vec<Requirements>, Error> {
     raw.iter()
         .enumerate()
-        .map(|(i, t)| requirements(&t.match_expressions, object, &format!("{field}[{i}].matchExpressions")))
+        .map(|(i, t)| {
+            requirements(
+                &t.match_expressions,
+                object,
+                &format!("{field}[{i}].matchExpressions"),
+            )
+        })
         .collect()
 }
 
-fn affinity_term(raw: &RawPodAffinityTerm, object: &ObjectRef, field: &str) -> Result<PodAffinityTerm, Error> {
+fn affinity_term(
+    raw: &RawPodAffinityTerm,
+    object: &ObjectRef,
+    field: &str,
+) -> Result<PodAffinityTerm, Error> {
     if raw.topology_key.is_empty() {
-        return Err(field_err(object, format!("{field}.topologyKey"), "must not be empty"));
+        return Err(field_err(
+            object,
+            format!("{field}.topologyKey"),
+            "must not be empty",
+        ));
     }
     Ok(PodAffinityTerm {
         // A term without a label selector matches no pod.
@@ -709,12 +808,22 @@ fn affinity_term(raw: &RawPodAffinityTerm, object: &ObjectRef, field: &str) -> R
     })
 }
 
-fn pod_affinity(raw: &RawPodAffinity, object: &ObjectRef, field: &str) -> Result<PodAffinity, Error> {
+fn pod_affinity(
+    raw: &RawPodAffinity,
+    object: &ObjectRef,
+    field: &str,
+) -> Result<PodAffinity, Error> {
     let required = raw
         .required_during_scheduling_ignored_during_execution
         .iter()
         .enumerate()
-        .map(|(i, t)| affinity_term(t, object, &format!("{field}.requiredDuringSchedulingIgnoredDuringExecution[{i}]")))
+        .map(|(i, t)| {
+            affinity_term(
+                t,
+                object,
+                &format!("{field}.requiredDuringSchedulingIgnoredDuringExecution[{i}]"),
+            )
+        })
         .collect::<Result<_, _>>()?;
     let preferred = raw
         .preferred_during_scheduling_ignored_during_execution
@@ -731,24 +840,48 @@ fn pod_affinity(raw: &RawPodAffinity, object: &ObjectRef, field: &str) -> Result
             })
         })
         .collect::<Result<_, Error>>()?;
-    Ok(PodAffinity { required, preferred })
+    Ok(PodAffinity {
+        required,
+        preferred,
+    })
 }
 
-fn inclusion(raw: &Option<String>, default: InclusionPolicy, object: &ObjectRef, field: &str) -> Result<InclusionPolicy, Error> {
+fn inclusion(
+    raw: &Option<String>,
+    default: InclusionPolicy,
+    object: &ObjectRef,
+    field: &str,
+) -> Result<InclusionPolicy, Error> {
     match raw.as_deref() {
         None => Ok(default),
         Some("Honor") => Ok(InclusionPolicy::Honor),
         Some("Ignore") => Ok(InclusionPolicy::Ignore),
-        Some(other) => Err(field_err(object, field, format!("unknown policy {other:?} (expected Honor or Ignore)"))),
+        Some(other) => Err(field_err(
+            object,
+            field,
+            format!("unknown policy {other:?} (expected Honor or Ignore)"),
+        )),
     }
 }
 
-fn spread(raw: &RawSpread, object: &ObjectRef, field: &str) -> Result<TopologySpreadConstraint, Error> {
+fn spread(
+    raw: &RawSpread,
+    object: &ObjectRef,
+    field: &str,
+) -> Result<TopologySpreadConstraint, Error> {
     if raw.max_skew < 1 {
-        return Err(field_err(object, format!("{field}.maxSkew"), format!("must be at least 1, got {}", raw.max_skew)));
+        return Err(field_err(
+            object,
+            format!("{field}.maxSkew"),
+            format!("must be at least 1, got {}", raw.max_skew),
+        ));
     }
     if raw.topology_key.is_empty() {
-        return Err(field_err(object, format!("{field}.topologyKey"), "must not be empty"));
+        return Err(field_err(
+            object,
+            format!("{field}.topologyKey"),
+            "must not be empty",
+        ));
     }
     let when_unsatisfiable = match raw.when_unsatisfiable.as_deref() {
         None | Some("DoNotSchedule") => WhenUnsatisfiable::DoNotSchedule,
@@ -762,7 +895,11 @@ fn spread(raw: &RawSpread, object: &ObjectRef, field: &str) -> Result<TopologySp
         }
     };
     if raw.min_domains.is_some_and(|m| m < 1) {
-        return Err(field_err(object, format!("{field}.minDomains"), "must be at least 1"));
+        return Err(field_err(
+            object,
+            format!("{field}.minDomains"),
+            "must be at least 1",
+        ));
     }
     Ok(TopologySpreadConstraint {
         max_skew: raw.max_skew,
@@ -778,8 +915,18 @@ fn spread(raw: &RawSpread, object: &ObjectRef, field: &str) -> Result<TopologySp
         },
         min_domains: raw.min_domains,
         match_label_keys: raw.match_label_keys.clone(),
-        node_affinity_policy: inclusion(&raw.node_affinity_policy, InclusionPolicy::Honor, object, &format!("{field}.nodeAffinityPolicy"))?,
-        node_taints_policy: inclusion(&raw.node_taints_policy, InclusionPolicy::Ignore, object, &format!("{field}.nodeTaintsPolicy"))?,
+        node_affinity_policy: inclusion(
+            &raw.node_affinity_policy,
+            InclusionPolicy::Honor,
+            object,
+            &format!("{field}.nodeAffinityPolicy"),
+        )?,
+        node_taints_policy: inclusion(
+            &raw.node_taints_policy,
+            InclusionPolicy::Ignore,
+            object,
+            &format!("{field}.nodeTaintsPolicy"),
+        )?,
     })
 }
 
@@ -787,7 +934,11 @@ fn host_ports(spec: &RawPodSpec) -> Vec<HostPort> {
     let mut ports: Vec<HostPort> = spec
         .containers
         .iter()
-        .chain(spec.init_containers.iter().filter(|c| c.restart_policy.as_deref() == Some("Always")))
+        .chain(
+            spec.init_containers
+                .iter()
+                .filter(|c| c.restart_policy.as_deref() == Some("Always")),
+        )
         .flat_map(|c| c.ports.iter())
         .filter_map(|p| {
             p.host_port.filter(|&hp| hp > 0).map(|port| HostPort {
@@ -875,7 +1026,11 @@ fn convert_pod(raw: RawPod, object: &ObjectRef) -> Result<Pod, Error> {
         })?,
     };
     Ok(Pod {
-        namespace: if meta.namespace.is_empty() { "default".into() } else { meta.namespace.clone() },
+        namespace: if meta.namespace.is_empty() {
+            "default".into()
+        } else {
+            meta.namespace.clone()
+        },
         name: require_name(&meta, object)?,
         uid: meta.uid.clone(),
         labels: labels(meta.labels.clone()),
@@ -884,15 +1039,27 @@ fn convert_pod(raw: RawPod, object: &ObjectRef) -> Result<Pod, Error> {
         node_selector: p.node_selector,
         required_node_affinity: p.required_node_affinity,
         preferred_node_affinity,
-        pod_affinity: pod_affinity(&spec.affinity.pod_affinity, object, "spec.affinity.podAffinity")?,
-        pod_anti_affinity: pod_affinity(&spec.affinity.pod_anti_affinity, object, "spec.affinity.podAntiAffinity")?,
+        pod_affinity: pod_affinity(
+            &spec.affinity.pod_affinity,
+            object,
+            "spec.affinity.podAffinity",
+        )?,
+        pod_anti_affinity: pod_affinity(
+            &spec.affinity.pod_anti_affinity,
+            object,
+            "spec.affinity.podAntiAffinity",
+        )?,
         tolerations: p.tolerations,
         topology_spread,
         host_ports: p.host_ports,
         priority: spec.priority.unwrap_or(0),
         node_name: spec.node_name.clone().filter(|n| !n.is_empty()),
         phase,
-        created: timestamp(&meta.creation_timestamp, object, "metadata.creationTimestamp")?,
+        created: timestamp(
+            &meta.creation_timestamp,
+            object,
+            "metadata.creationTimestamp",
+        )?,
         started: timestamp(&raw.status.start_time, object, "status.startTime")?,
         terminating: meta.deletion_timestamp.is_some(),
         deletion_cost,
@@ -902,14 +1069,21 @@ fn convert_pod(raw: RawPod, object: &ObjectRef) -> Result<Pod, Error> {
 
 fn require_name(meta: &RawMeta, object: &ObjectRef) -> Result<String, Error> {
     if meta.name.is_empty() {
-        Err(field_err(object, "metadata.name", "missing: every object needs a name"))
+        Err(field_err(
+            object,
+            "metadata.name",
+            "missing: every object needs a name",
+        ))
     } else {
         Ok(meta.name.clone())
     }
 }
 
 fn condition_true(conditions: &[RawCondition], kind: &str) -> Option<bool> {
-    conditions.iter().find(|c| c.kind == kind).map(|c| c.status == "True")
+    conditions
+        .iter()
+        .find(|c| c.kind == kind)
+        .map(|c| c.status == "True")
 }
 
 fn convert_node(raw: RawNode, object: &ObjectRef) -> Result<Node, Error> {
@@ -917,32 +1091,53 @@ fn convert_node(raw: RawNode, object: &ObjectRef) -> Result<Node, Error> {
     Ok(Node {
         name: require_name(&raw.metadata, object)?,
         labels: labels(raw.metadata.labels.clone()),
-        do_not_disrupt: annotations.get("karpenter.sh/do-not-disrupt").is_some_and(|v| v == "true"),
+        do_not_disrupt: annotations
+            .get("karpenter.sh/do-not-disrupt")
+            .is_some_and(|v| v == "true"),
         annotations,
         taints: taints(&raw.spec.taints, object, "spec.taints")?,
         allocatable: convert_resources(&raw.status.allocatable, object, "status.allocatable")?,
         capacity: convert_resources(&raw.status.capacity, object, "status.capacity")?,
-        created: timestamp(&raw.metadata.creation_timestamp, object, "metadata.creationTimestamp")?,
+        created: timestamp(
+            &raw.metadata.creation_timestamp,
+            object,
+            "metadata.creationTimestamp",
+        )?,
         unschedulable: raw.spec.unschedulable,
         deleting: raw.metadata.deletion_timestamp.is_some(),
         ready: condition_true(&raw.status.conditions, "Ready").unwrap_or(true),
     })
 }
 
-fn duration_or_never(raw: &Option<RawString>, object: &ObjectRef, field: &str, default: Option<i64>) -> Result<Option<i64>, Error> {
+fn duration_or_never(
+    raw: &Option<RawString>,
+    object: &ObjectRef,
+    field: &str,
+    default: Option<i64>,
+) -> Result<Option<i64>, Error> {
     match raw {
         None => Ok(default),
         Some(RawString(s)) if s == "Never" => Ok(None),
-        Some(RawString(s)) => parse_duration_seconds(s)
-            .map(Some)
-            .ok_or_else(|| field_err(object, field, format!("invalid duration {s:?} (expected a duration such as 30s, 5m, 720h, or Never)"))),
+        Some(RawString(s)) => parse_duration_seconds(s).map(Some).ok_or_else(|| {
+            field_err(
+                object,
+                field,
+                format!(
+                    "invalid duration {s:?} (expected a duration such as 30s, 5m, 720h, or Never)"
+                ),
+            )
+        }),
     }
 }
 
 fn convert_node_pool(raw: RawNodePool, object: &ObjectRef) -> Result<NodePool, Error> {
     let name = require_name(&raw.metadata, object)?;
     let t = &raw.spec.template;
-    let reqs = requirements(&t.spec.requirements, object, "spec.template.spec.requirements")?;
+    let reqs = requirements(
+        &t.spec.requirements,
+        object,
+        "spec.template.spec.requirements",
+    )?;
     for (i, r) in t.spec.requirements.iter().enumerate() {
         let key = normalize_label_key(&r.key);
         if key == crate::labels::LABEL_HOSTNAME
@@ -963,22 +1158,33 @@ fn convert_node_pool(raw: RawNodePool, object: &ObjectRef) -> Result<NodePool, E
             return Err(field_err(
                 object,
                 "spec.disruption.consolidationPolicy",
-                format!("unknown policy {other:?} (expected WhenEmpty or WhenEmptyOrUnderutilized)"),
+                format!(
+                    "unknown policy {other:?} (expected WhenEmpty or WhenEmptyOrUnderutilized)"
+                ),
             ))
         }
     };
     let mut budgets = Vec::with_capacity(d.budgets.len());
     for (i, b) in d.budgets.iter().enumerate() {
         let field = format!("spec.disruption.budgets[{i}]");
-        let nodes_text = b.nodes.as_ref().map(|n| n.0.trim().to_owned()).unwrap_or_else(|| "10%".into());
+        let nodes_text = b
+            .nodes
+            .as_ref()
+            .map(|n| n.0.trim().to_owned())
+            .unwrap_or_else(|| "10%".into());
         let nodes = match nodes_text.strip_suffix('%') {
             Some(p) => p.parse::<u32>().ok().filter(|&p| p <= 100).map(BudgetNodes::Percent),
             None => nodes_text.parse::<u32>().ok().map(BudgetNodes::Count),
         }
         .ok_or_else(|| field_err(object, format!("{field}.nodes"), format!("invalid value {nodes_text:?} (expected a count such as 5 or a percentage from 0% to 100%)")))?;
-        let duration_seconds = duration_or_never(&b.duration, object, &format!("{field}.duration"), None)?;
+        let duration_seconds =
+            duration_or_never(&b.duration, object, &format!("{field}.duration"), None)?;
         if b.schedule.is_some() != b.duration.is_some() {
-            return Err(field_err(object, field, "schedule and duration must be given together"));
+            return Err(field_err(
+                object,
+                field,
+                "schedule and duration must be given together",
+            ));
         }
         for (j, r) in b.reasons.iter().enumerate() {
             if !matches!(r.as_str(), "Empty" | "Underutilized" | "Drifted") {
@@ -989,12 +1195,21 @@ fn convert_node_pool(raw: RawNodePool, object: &ObjectRef) -> Result<NodePool, E
                 ));
             }
         }
-        budgets.push(Budget { nodes, schedule: b.schedule.clone(), duration_seconds, reasons: b.reasons.clone() });
+        budgets.push(Budget {
+            nodes,
+            schedule: b.schedule.clone(),
+            duration_seconds,
+            reasons: b.reasons.clone(),
+        });
     }
     let limits = convert_resources(&raw.spec.limits, object, "spec.limits")?;
     let weight = raw.spec.weight.unwrap_or(0);
     if !(0..=100).contains(&weight) {
-        return Err(field_err(object, "spec.weight", format!("must be between 1 and 100, got {weight}")));
+        return Err(field_err(
+            object,
+            "spec.weight",
+            format!("must be between 1 and 100, got {weight}"),
+        ));
     }
     let annotations = labels(raw.metadata.annotations.clone());
     Ok(NodePool {
@@ -1003,18 +1218,32 @@ fn convert_node_pool(raw: RawNodePool, object: &ObjectRef) -> Result<NodePool, E
         annotations: labels(t.metadata.annotations.clone()),
         requirements: reqs,
         taints: taints(&t.spec.taints, object, "spec.template.spec.taints")?,
-        startup_taints: taints(&t.spec.startup_taints, object, "spec.template.spec.startupTaints")?,
+        startup_taints: taints(
+            &t.spec.startup_taints,
+            object,
+            "spec.template.spec.startupTaints",
+        )?,
         node_class_ref: t.spec.node_class_ref.as_ref().map(|r| NodeClassRef {
             group: r.group.clone(),
             kind: r.kind.clone(),
             name: r.name.clone(),
         }),
-        expire_after_seconds: duration_or_never(&t.spec.expire_after, object, "spec.template.spec.expireAfter", Some(720 * 3600))?,
+        expire_after_seconds: duration_or_never(
+            &t.spec.expire_after,
+            object,
+            "spec.template.spec.expireAfter",
+            Some(720 * 3600),
+        )?,
         weight,
         limits,
         disruption: Disruption {
             consolidation_policy,
-            consolidate_after_seconds: duration_or_never(&d.consolidate_after, object, "spec.disruption.consolidateAfter", Some(0))?,
+            consolidate_after_seconds: duration_or_never(
+                &d.consolidate_after,
+                object,
+                "spec.disruption.consolidateAfter",
+                Some(0),
+            )?,
             budgets,
         },
         hash: annotations.get("karpenter.sh/nodepool-hash").cloned(),
@@ -1030,39 +1259,86 @@ fn convert_node_claim(raw: RawNodeClaim, object: &ObjectRef) -> Result<NodeClaim
         requirements: requirements(&raw.spec.requirements, object, "spec.requirements")?,
         taints: taints(&raw.spec.taints, object, "spec.taints")?,
         startup_taints: taints(&raw.spec.startup_taints, object, "spec.startupTaints")?,
-        requests: convert_resources(&raw.spec.resources.requests, object, "spec.resources.requests")?,
-        allocatable: s.allocatable.as_ref().map(|a| convert_resources(a, object, "status.allocatable")).transpose()?,
-        capacity: s.capacity.as_ref().map(|a| convert_resources(a, object, "status.capacity")).transpose()?,
+        requests: convert_resources(
+            &raw.spec.resources.requests,
+            object,
+            "spec.resources.requests",
+        )?,
+        allocatable: s
+            .allocatable
+            .as_ref()
+            .map(|a| convert_resources(a, object, "status.allocatable"))
+            .transpose()?,
+        capacity: s
+            .capacity
+            .as_ref()
+            .map(|a| convert_resources(a, object, "status.capacity"))
+            .transpose()?,
         node_name: s.node_name.clone().filter(|n| !n.is_empty()),
-        created: timestamp(&raw.metadata.creation_timestamp, object, "metadata.creationTimestamp")?,
+        created: timestamp(
+            &raw.metadata.creation_timestamp,
+            object,
+            "metadata.creationTimestamp",
+        )?,
         last_pod_event: timestamp(&s.last_pod_event_time, object, "status.lastPodEventTime")?,
         drifted: condition_true(&s.conditions, "Drifted").unwrap_or(false),
         deleting: raw.metadata.deletion_timestamp.is_some(),
     })
 }
 
-fn int_or_percent(raw: &Option<RawString>, object: &ObjectRef, field: &str) -> Result<Option<IntOrPercent>, Error> {
-    let Some(RawString(s)) = raw else { return Ok(None) };
+fn int_or_percent(
+    raw: &Option<RawString>,
+    object: &ObjectRef,
+    field: &str,
+) -> Result<Option<IntOrPercent>, Error> {
+    let Some(RawString(s)) = raw else {
+        return Ok(None);
+    };
     let s = s.trim();
     let parsed = match s.strip_suffix('%') {
-        Some(p) => p.parse::<i32>().ok().filter(|p| (0..=100).contains(p)).map(IntOrPercent::Percent),
-        None => s.parse::<i32>().ok().filter(|&n| n >= 0).map(IntOrPercent::Int),
+        Some(p) => p
+            .parse::<i32>()
+            .ok()
+            .filter(|p| (0..=100).contains(p))
+            .map(IntOrPercent::Percent),
+        None => s
+            .parse::<i32>()
+            .ok()
+            .filter(|&n| n >= 0)
+            .map(IntOrPercent::Int),
     };
-    parsed
-        .map(Some)
-        .ok_or_else(|| field_err(object, field, format!("invalid value {s:?} (expected a non-negative integer or a percentage)")))
+    parsed.map(Some).ok_or_else(|| {
+        field_err(
+            object,
+            field,
+            format!("invalid value {s:?} (expected a non-negative integer or a percentage)"),
+        )
+    })
 }
 
 fn convert_pdb(raw: RawPdb, object: &ObjectRef) -> Result<PodDisruptionBudget, Error> {
     let min_available = int_or_percent(&raw.spec.min_available, object, "spec.minAvailable")?;
     let max_unavailable = int_or_percent(&raw.spec.max_unavailable, object, "spec.maxUnavailable")?;
     if min_available.is_some() && max_unavailable.is_some() {
-        return Err(field_err(object, "spec", "minAvailable and maxUnavailable cannot both be set"));
+        return Err(field_err(
+            object,
+            "spec",
+            "minAvailable and maxUnavailable cannot both be set",
+        ));
     }
     Ok(PodDisruptionBudget {
-        namespace: if raw.metadata.namespace.is_empty() { "default".into() } else { raw.metadata.namespace.clone() },
+        namespace: if raw.metadata.namespace.is_empty() {
+            "default".into()
+        } else {
+            raw.metadata.namespace.clone()
+        },
         name: require_name(&raw.metadata, object)?,
-        selector: raw.spec.selector.as_ref().map(|s| selector(s, object, "spec.selector")).transpose()?,
+        selector: raw
+            .spec
+            .selector
+            .as_ref()
+            .map(|s| selector(s, object, "spec.selector"))
+            .transpose()?,
         min_available,
         max_unavailable,
     })
@@ -1071,7 +1347,11 @@ fn convert_pdb(raw: RawPdb, object: &ObjectRef) -> Result<PodDisruptionBudget, E
 fn convert_daemon_set(raw: RawDaemonSet, object: &ObjectRef) -> Result<DaemonSet, Error> {
     let p = placement(&raw.spec.template.spec, object, "spec.template.spec")?;
     Ok(DaemonSet {
-        namespace: if raw.metadata.namespace.is_empty() { "default".into() } else { raw.metadata.namespace.clone() },
+        namespace: if raw.metadata.namespace.is_empty() {
+            "default".into()
+        } else {
+            raw.metadata.namespace.clone()
+        },
         name: require_name(&raw.metadata, object)?,
         requests: p.requests,
         node_selector: p.node_selector,

@@ -88,12 +88,22 @@ pub struct Toleration {
 impl Toleration {
     /// `key Exists`, any effect.
     pub fn exists(key: impl Into<String>) -> Self {
-        Toleration { key: key.into(), exists: true, value: String::new(), effect: None }
+        Toleration {
+            key: key.into(),
+            exists: true,
+            value: String::new(),
+            effect: None,
+        }
     }
 
     /// `key Equal value`, any effect.
     pub fn equal(key: impl Into<String>, value: impl Into<String>) -> Self {
-        Toleration { key: key.into(), exists: false, value: value.into(), effect: None }
+        Toleration {
+            key: key.into(),
+            exists: false,
+            value: value.into(),
+            effect: None,
+        }
     }
 
     /// Whether this toleration tolerates `taint` (Kubernetes' `ToleratesTaint`).

@@ -1,0 +1,1220 @@
+//! provision(): where pending pods go — existing nodes first, then new node claims.
+//!
+//! The solve works on classes of identical pods, so its cost grows with the number of distinct
+//! pod shapes, not pods. Pods go first onto existing nodes and in-flight NodeClaims (capacity
+//! already paid for), then into claims opened earlier in this solve, then into new claims.
+//! A new claim is chosen by cost: for each instance type the pool allows, the queue's pods are
+//! packed onto it first-fit-decreasing, and the type with the lowest price per share of the
+//! remaining demand wins; the claim then lists every type that holds the same pods. A chosen
+//! packing is repeated while enough identical pods remain, so 100,000 pods of a few shapes need
+//! only a few packing decisions.
+
+mod model;
+
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use crate::error::Error;
+use crate::instance_type::{CapacityType, Catalog};
+use crate::labels::{
+    LABEL_CAPACITY_TYPE, LABEL_HOSTNAME, LABEL_INSTANCE_TYPE, LABEL_NODEPOOL, LABEL_ZONE,
+};
+use crate::options::Options;
+use crate::plan::{ExistingPlacement, NewNodeClaim, Plan, Relaxation, Unschedulable};
+use crate::pod::HostPort;
+use crate::requirements::{Operator, Requirement, Requirements};
+use crate::resources::Resources;
+use crate::snapshot::Snapshot;
+use crate::taints::{untolerated, Taint};
+
+use model::*;
+
+/// Decides which nodes to launch for the snapshot's pending pods.
+///
+/// Pending pods (unbound, not finished, not being deleted, not owned by a DaemonSet) are placed
+/// on existing nodes and in-flight NodeClaims where they fit, then on new node claims from the
+/// NodePools, highest weight first. Every claim lists all instance types that fit its pods,
+/// cheapest launchable offering first. Pods that fit nowhere are listed with a reason.
+///
+/// # Examples
+/// ```
+/// use karpenter_solver::{provision, Catalog, Options, Snapshot};
+/// let snapshot = Snapshot::from_slice(br#"
+/// kind: List
+/// items:
+/// - kind: NodePool
+///   apiVersion: karpenter.sh/v1
+///   metadata: {name: default}
+///   spec: {template: {spec: {requirements: [{key: kubernetes.io/arch, operator: In, values: [amd64]}]}}}
+/// - kind: Pod
+///   apiVersion: v1
+///   metadata: {name: web-1, namespace: default}
+///   spec: {containers: [{name: app, resources: {requests: {cpu: "1", memory: 2Gi}}}]}
+/// "#).unwrap();
+/// let plan = provision(&snapshot, &Catalog::aws_default(), &Options::default()).unwrap();
+/// assert_eq!(plan.node_claims.len(), 1);
+/// assert_eq!(plan.node_claims[0].pods, vec!["default/web-1"]);
+/// assert!(plan.unschedulable.is_empty());
+/// ```
+///
+/// # Errors
+/// None today for a parsed snapshot and catalog; the `Result` leaves room for option checks.
+pub fn provision(snapshot: &Snapshot, catalog: &Catalog, options: &Options) -> Result<Plan, Error> {
+    let _ = options;
+    let mut solve = Solve::new(snapshot, catalog);
+    solve.run();
+    Ok(solve.into_plan())
+}
+
+/// Pods placed on something that already exists.
+struct Target {
+    name: String,
+    labels: crate::labels::Labels,
+    taints: Vec<Taint>,
+    free: Vec<i64>,
+    ports: Vec<HostPort>,
+    pods: Vec<usize>,
+}
+
+/// A claim opened in this solve.
+struct Claim {
+    pool: usize,
+    reqs: Requirements,
+    /// Positions in the pool's `types` still able to hold everything.
+    types: Vec<usize>,
+    used: Vec<i64>,
+    ports: Vec<HostPort>,
+    pods: Vec<usize>,
+}
+
+/// A candidate packing of a new claim: how many pods of each class, and at what price per
+/// share of the remaining demand.
+struct Packing {
+    score: f64,
+    share: f64,
+    pattern: Vec<(usize, usize)>,
+    merged: Requirements,
+}
+
+/// Which types of a pool can hold one pod of a class under one alternative.
+struct Mask {
+    merged: Requirements,
+    ok: Vec<bool>,
+}
+
+struct Solve<'a> {
+    snapshot: &'a Snapshot,
+    dims: Dims,
+    keys: TypeKeys,
+    types: Vec<TypeInfo<'a>>,
+    pools: Vec<PoolInfo<'a>>,
+    classes: Vec<Class<'a>>,
+    /// Pods of each class placed so far (members are taken in order).
+    taken: Vec<usize>,
+    targets: Vec<Target>,
+    claims: Vec<Claim>,
+    masks: HashMap<(usize, usize, usize), Option<Rc<Mask>>>,
+    reserved: ReservedLeft,
+    relaxed: Vec<(usize, Vec<String>)>,
+    warnings: Vec<String>,
+}
+
+impl<'a> Solve<'a> {
+    fn new(snapshot: &'a Snapshot, catalog: &'a Catalog) -> Solve<'a> {
+        let dims = Dims::new(snapshot);
+        let keys = TypeKeys::new(catalog);
+        let types: Vec<TypeInfo<'a>> = catalog
+            .instance_types
+            .iter()
+            .map(|t| TypeInfo::new(t, &dims))
+            .collect();
+        let usage = pool_usage(snapshot, catalog);
+        let empty = Resources::new();
+        let pools = pool_order(&snapshot.node_pools)
+            .into_iter()
+            .map(|i| {
+                let p = &snapshot.node_pools[i];
+                PoolInfo::new(
+                    p,
+                    &types,
+                    &keys,
+                    &snapshot.daemon_sets,
+                    &dims,
+                    usage.get(&p.name).unwrap_or(&empty),
+                )
+            })
+            .collect();
+        let mut warnings = snapshot.warnings.clone();
+        let targets = existing_targets(snapshot, catalog, &dims, &mut warnings);
+        let pending: Vec<usize> = (0..snapshot.pods.len())
+            .filter(|&i| snapshot.pods[i].is_pending())
+            .collect();
+        let classes = classes(snapshot, &pending, &dims);
+        Solve {
+            snapshot,
+            taken: vec![0; classes.len()],
+            dims,
+            keys,
+            types,
+            pools,
+            classes,
+            targets,
+            claims: Vec::new(),
+            masks: HashMap::new(),
+            reserved: reservations(catalog, snapshot),
+            relaxed: Vec::new(),
+            warnings,
+        }
+    }
+
+    fn remaining(&self, c: usize) -> usize {
+        self.classes[c].members.len() - self.taken[c]
+    }
+
+    fn take(&mut self, c: usize, k: usize) -> std::ops::Range<usize> {
+        let start = self.taken[c];
+        self.taken[c] += k;
+        start..start + k
+    }
+
+    fn run(&mut self) {
+        // Capacity that already exists costs nothing more: fill it first, most constrained
+        // alternative only, so no preference is dropped to use it.
+        for c in 0..self.classes.len() {
+            self.place_on_targets(c, 0);
+        }
+        for c in 0..self.classes.len() {
+            for a in 0..self.classes[c].alternatives.len() {
+                if self.remaining(c) == 0 {
+                    break;
+                }
+                let before = self.taken[c];
+                if a > 0 {
+                    self.place_on_targets(c, a);
+                }
+                self.place_on_claims(c, a);
+                self.place_on_new_claims(c, a);
+                let placed = self.taken[c] - before;
+                if placed > 0 && a > 0 {
+                    let dropped = self.classes[c].alternatives[a].dropped.clone();
+                    for m in before..self.taken[c] {
+                        self.relaxed
+                            .push((self.classes[c].members[m], dropped.clone()));
+                    }
+                }
+            }
+        }
+    }
+
+    fn place_on_targets(&mut self, c: usize, a: usize) {
+        let class = &self.classes[c];
+        let reqs = &class.alternatives[a].reqs;
+        let mut placements = Vec::new();
+        let mut left = self.remaining(c);
+        for (ti, t) in self.targets.iter_mut().enumerate() {
+            if left == 0 {
+                break;
+            }
+            if untolerated(&t.taints, class.tolerations).is_some()
+                || !reqs.matches_labels(&t.labels)
+            {
+                continue;
+            }
+            let mut k = copies(&class.req, &t.free).max(0) as usize;
+            if !class.host_ports.is_empty() {
+                if ports_clash(class.host_ports, &t.ports) {
+                    continue;
+                }
+                k = k.min(1);
+                t.ports.extend(class.host_ports.iter().cloned());
+            }
+            let k = k.min(left);
+            if k == 0 {
+                continue;
+            }
+            add_scaled(&mut t.free, &class.req, -(k as i64));
+            left -= k;
+            placements.push((ti, k));
+        }
+        for (ti, k) in placements {
+            let range = self.take(c, k);
+            let members = self.classes[c].members[range].to_vec();
+            self.targets[ti].pods.extend(members);
+        }
+    }
+
+    fn mask(&mut self, p: usize, c: usize, a: usize) -> Option<Rc<Mask>> {
+        if let Some(m) = self.masks.get(&(p, c, a)) {
+            return m.clone();
+        }
+        let m = self.compute_mask(p, c, a).map(Rc::new);
+        self.masks.insert((p, c, a), m.clone());
+        m
+    }
+
+    fn compute_mask(&self, p: usize, c: usize, a: usize) -> Option<Mask> {
+        let pool = &self.pools[p];
+        let class = &self.classes[c];
+        if untolerated(&pool.pool.taints, class.tolerations).is_some() {
+            return None;
+        }
+        let reqs = &class.alternatives[a].reqs;
+        pool.template
+            .compatible(reqs, allow_undefined(&self.keys))
+            .ok()?;
+        let mut merged = pool.template.clone();
+        merged.add_all(reqs);
+        let ok = pool
+            .types
+            .iter()
+            .zip(&pool.overhead)
+            .map(|(&t, ovh)| {
+                let ti = &self.types[t];
+                let mut need = class.req.clone();
+                add_scaled(&mut need, ovh, 1);
+                fits(&need, &ti.alloc) && ti.admits(&merged, &self.keys)
+            })
+            .collect();
+        Some(Mask { merged, ok })
+    }
+
+    fn place_on_claims(&mut self, c: usize, a: usize) {
+        for ci in 0..self.claims.len() {
+            let left = self.remaining(c);
+            if left == 0 {
+                return;
+            }
+            let p = self.claims[ci].pool;
+            let Some(mask) = self.mask(p, c, a) else {
+                continue;
+            };
+            let class = &self.classes[c];
+            let claim = &self.claims[ci];
+            if !class.host_ports.is_empty() && ports_clash(class.host_ports, &claim.ports) {
+                continue;
+            }
+            let Some(merged) = merge_reqs(&claim.reqs, &mask.merged) else {
+                continue;
+            };
+            let narrowed = merged != claim.reqs;
+            let pool = &self.pools[p];
+            let mut best = 0i64;
+            let mut per_type = Vec::with_capacity(claim.types.len());
+            for &j in &claim.types {
+                let ti = &self.types[pool.types[j]];
+                let k = if mask.ok[j] && (!narrowed || ti.admits(&merged, &self.keys)) {
+                    let mut room = ti.alloc.clone();
+                    add_scaled(&mut room, &pool.overhead[j], -1);
+                    add_scaled(&mut room, &claim.used, -1);
+                    copies(&class.req, &room)
+                } else {
+                    -1
+                };
+                best = best.max(k);
+                per_type.push(k);
+            }
+            let mut k = (best.max(0) as usize).min(left);
+            if !class.host_ports.is_empty() {
+                k = k.min(1);
+            }
+            if k == 0 {
+                continue;
+            }
+            let req = class.req.clone();
+            let ports = class.host_ports.to_vec();
+            let claim = &mut self.claims[ci];
+            let kept: Vec<usize> = claim
+                .types
+                .iter()
+                .zip(&per_type)
+                .filter(|(_, &kt)| kt >= k as i64)
+                .map(|(&j, _)| j)
+                .collect();
+            claim.types = kept;
+            add_scaled(&mut claim.used, &req, k as i64);
+            claim.reqs = merged;
+            claim.ports.extend(ports);
+            let range = self.take(c, k);
+            let members = self.classes[c].members[range].to_vec();
+            self.claims[ci].pods.extend(members);
+        }
+    }
+
+    fn place_on_new_claims(&mut self, c: usize, a: usize) {
+        while self.remaining(c) > 0 {
+            let mut opened = false;
+            for p in 0..self.pools.len() {
+                let Some(mask) = self.mask(p, c, a) else {
+                    continue;
+                };
+                if self.open_claims(p, c, &mask) {
+                    opened = true;
+                    break;
+                }
+            }
+            if !opened {
+                return;
+            }
+        }
+    }
+
+    /// Chooses the cheapest packing for a new claim of pool `p` seeded with class `c`, opens it,
+    /// and repeats it while identical pods remain. Returns false when the pool cannot take any.
+    fn open_claims(&mut self, p: usize, c: usize, mask: &Mask) -> bool {
+        let demand = self.remaining_demand(c);
+        let n = self.remaining(c);
+        // Later classes that could share a node, with their own masks (first alternative).
+        let later: Vec<usize> = (c + 1..self.classes.len())
+            .filter(|&c2| self.remaining(c2) > 0 && self.classes[c2].host_ports.is_empty())
+            .collect();
+        let later_masks: Vec<(usize, Rc<Mask>)> = later
+            .into_iter()
+            .filter_map(|c2| self.mask(p, c2, 0).map(|m| (c2, m)))
+            .collect();
+        let pool = &self.pools[p];
+        let mut seen: HashSet<(Vec<i64>, u64)> = HashSet::new();
+        let mut best: Option<Packing> = None;
+        for (j, &t) in pool.types.iter().enumerate() {
+            if !mask.ok[j] {
+                continue;
+            }
+            let ti = &self.types[t];
+            if !pool.within_limits(&ti.it.capacity) {
+                continue;
+            }
+            let Some(offer) = ti.launch_offering(&mask.merged, &self.reserved) else {
+                continue;
+            };
+            let mut room = ti.alloc.clone();
+            add_scaled(&mut room, &pool.overhead[j], -1);
+            if !seen.insert((room.clone(), offer.price.to_bits())) {
+                continue;
+            }
+            let class = &self.classes[c];
+            let mut k0 = (copies(&class.req, &room).max(0) as usize).min(n);
+            if !class.host_ports.is_empty() {
+                k0 = k0.min(1);
+            }
+            if k0 == 0 {
+                continue;
+            }
+            let mut used = vec![0; room.len()];
+            add_scaled(&mut used, &class.req, k0 as i64);
+            let mut pattern = vec![(c, k0)];
+            let mut merged = mask.merged.clone();
+            for (c2, m2) in &later_masks {
+                if !m2.ok[j] {
+                    continue;
+                }
+                let cl2 = &self.classes[*c2];
+                let mut free = room.clone();
+                add_scaled(&mut free, &used, -1);
+                let k2 = (copies(&cl2.req, &free).max(0) as usize).min(self.remaining(*c2));
+                if k2 == 0 {
+                    continue;
+                }
+                if m2.merged != merged {
+                    let Some(m) = merge_reqs(&merged, &m2.merged) else {
+                        continue;
+                    };
+                    if !ti.admits(&m, &self.keys) {
+                        continue;
+                    }
+                    merged = m;
+                }
+                add_scaled(&mut used, &cl2.req, k2 as i64);
+                pattern.push((*c2, k2));
+            }
+            let share = used
+                .iter()
+                .zip(&demand)
+                .filter(|(_, &d)| d > 0)
+                .map(|(&u, &d)| u as f64 / d as f64)
+                .fold(0.0f64, f64::max);
+            if share <= 0.0 {
+                continue;
+            }
+            let score = offer.price / share;
+            let better = match &best {
+                None => true,
+                // Cheaper per share wins; on a tie, the bigger share (fewer nodes).
+                Some(b) => {
+                    score < b.score * (1.0 - 1e-9)
+                        || (score <= b.score * (1.0 + 1e-9) && share > b.share)
+                }
+            };
+            if better {
+                best = Some(Packing {
+                    score,
+                    share,
+                    pattern,
+                    merged,
+                });
+            }
+        }
+        let Some(Packing {
+            pattern, merged, ..
+        }) = best
+        else {
+            return false;
+        };
+        // Every type of the pool that holds the whole packing.
+        let mut used = vec![0; self.dims.len()];
+        for &(cl, k) in &pattern {
+            add_scaled(&mut used, &self.classes[cl].req, k as i64);
+        }
+        let pattern_masks: Vec<Rc<Mask>> = pattern
+            .iter()
+            .enumerate()
+            .map(|(i, &(cl, _))| {
+                if i == 0 {
+                    Rc::new(Mask {
+                        merged: mask.merged.clone(),
+                        ok: mask.ok.clone(),
+                    })
+                } else {
+                    self.mask(p, cl, 0).unwrap_or_else(|| {
+                        Rc::new(Mask {
+                            merged: Requirements::new(),
+                            ok: vec![],
+                        })
+                    })
+                }
+            })
+            .collect();
+        let pool = &self.pools[p];
+        let types: Vec<usize> = (0..pool.types.len())
+            .filter(|&j| {
+                let ti = &self.types[pool.types[j]];
+                let mut need = used.clone();
+                add_scaled(&mut need, &pool.overhead[j], 1);
+                pattern_masks
+                    .iter()
+                    .all(|m| m.ok.get(j).copied().unwrap_or(false))
+                    && fits(&need, &ti.alloc)
+                    && ti.admits(&merged, &self.keys)
+            })
+            .collect();
+        if types.is_empty() {
+            return false;
+        }
+        let repeats = pattern
+            .iter()
+            .map(|&(cl, k)| self.remaining(cl) / k)
+            .min()
+            .unwrap_or(0)
+            .max(1);
+        let mut opened = false;
+        for _ in 0..repeats {
+            let pool = &self.pools[p];
+            let fitting: Vec<usize> = types
+                .iter()
+                .copied()
+                .filter(|&j| pool.within_limits(&self.types[pool.types[j]].it.capacity))
+                .collect();
+            if fitting.is_empty() || pattern.iter().any(|&(cl, k)| self.remaining(cl) < k) {
+                break;
+            }
+            let charge = max_capacity(fitting.iter().map(|&j| self.types[pool.types[j]].it));
+            self.pools[p].charge(&charge);
+            let mut claim = Claim {
+                pool: p,
+                reqs: merged.clone(),
+                types: fitting,
+                used: used.clone(),
+                ports: Vec::new(),
+                pods: Vec::new(),
+            };
+            for &(cl, k) in &pattern {
+                claim
+                    .ports
+                    .extend(self.classes[cl].host_ports.iter().cloned());
+                let range = self.take(cl, k);
+                claim
+                    .pods
+                    .extend_from_slice(&self.classes[cl].members[range]);
+            }
+            self.reserve(&claim);
+            self.claims.push(claim);
+            opened = true;
+        }
+        opened
+    }
+
+    /// Takes one unit of the reservation the claim would launch into, if any.
+    fn reserve(&mut self, claim: &Claim) {
+        let pool = &self.pools[claim.pool];
+        let best = claim
+            .types
+            .iter()
+            .filter_map(|&j| self.types[pool.types[j]].launch_offering(&claim.reqs, &self.reserved))
+            .min_by(|a, b| {
+                (a.capacity_type, a.price)
+                    .partial_cmp(&(b.capacity_type, b.price))
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+        if let Some(o) = best {
+            if o.capacity_type == CapacityType::Reserved {
+                if let Some(id) = &o.reservation_id {
+                    if let Some(v) = self.reserved.get_mut(id) {
+                        *v -= 1;
+                    }
+                }
+            }
+        }
+    }
+
+    fn remaining_demand(&self, from: usize) -> Vec<i64> {
+        let mut d = vec![0; self.dims.len()];
+        for c in from..self.classes.len() {
+            add_scaled(&mut d, &self.classes[c].req, self.remaining(c) as i64);
+        }
+        d
+    }
+
+    /// Why a class's remaining pods fit nowhere, in words.
+    fn reason(&mut self, c: usize) -> String {
+        let a = self.classes[c].alternatives.len() - 1;
+        if self.pools.is_empty() {
+            return if self.targets.is_empty() {
+                "no NodePool exists to launch a node for it, and no existing node can take it"
+                    .into()
+            } else {
+                "no existing node has room for it and no NodePool exists to launch one".into()
+            };
+        }
+        let class = &self.classes[c];
+        let requests = self.dims.to_resources(&class.req);
+        let mut reasons = Vec::new();
+        let mut taint_blocked: Vec<&Taint> = Vec::new();
+        for p in 0..self.pools.len() {
+            let pool = &self.pools[p];
+            let name = &pool.pool.name;
+            if let Some(t) = untolerated(&pool.pool.taints, class.tolerations) {
+                taint_blocked.push(t);
+                reasons.push(format!("pool {name}: taint {t} is not tolerated"));
+                continue;
+            }
+            let reqs = &class.alternatives[a].reqs;
+            if let Err(e) = pool.template.compatible(reqs, allow_undefined(&self.keys)) {
+                reasons.push(format!("pool {name}: the pod {e}"));
+                continue;
+            }
+            let mut merged = pool.template.clone();
+            merged.add_all(reqs);
+            let matching: Vec<usize> = (0..pool.types.len())
+                .filter(|&j| self.types[pool.types[j]].admits(&merged, &self.keys))
+                .collect();
+            if matching.is_empty() {
+                let type_reqs: Vec<String> = reqs
+                    .iter()
+                    .filter(|r| self.keys.contains(&r.key))
+                    .map(|r| r.to_string())
+                    .collect();
+                reasons.push(if pool.types.is_empty() {
+                    format!("pool {name}: no instance type of the catalog meets the pool's requirements")
+                } else if type_reqs.is_empty() {
+                    format!("pool {name}: no instance type has an available offering")
+                } else {
+                    format!("pool {name}: no instance type matches {}", type_reqs.join(", "))
+                });
+                continue;
+            }
+            let fit_alone: Vec<usize> = matching
+                .iter()
+                .copied()
+                .filter(|&j| fits(&class.req, &self.types[pool.types[j]].alloc))
+                .collect();
+            if fit_alone.is_empty() {
+                reasons.push(format!(
+                    "no instance type in pool {name} has {}",
+                    describe_requests(&requests)
+                ));
+                continue;
+            }
+            let fit_daemons: Vec<usize> = fit_alone
+                .iter()
+                .copied()
+                .filter(|&j| {
+                    let mut need = class.req.clone();
+                    add_scaled(&mut need, &pool.overhead[j], 1);
+                    fits(&need, &self.types[pool.types[j]].alloc)
+                })
+                .collect();
+            if fit_daemons.is_empty() {
+                reasons.push(format!(
+                    "no instance type in pool {name} has room for {} plus its daemonsets' overhead",
+                    describe_requests(&requests)
+                ));
+                continue;
+            }
+            if let Some(left) = &pool.limits_left {
+                let limited = fit_daemons
+                    .iter()
+                    .all(|&j| !pool.within_limits(&self.types[pool.types[j]].it.capacity));
+                if limited {
+                    let over: Vec<String> = left
+                        .iter()
+                        .filter(|(n, v)| {
+                            fit_daemons.iter().all(|&j| {
+                                let need = if *n == "nodes" {
+                                    1
+                                } else {
+                                    self.types[pool.types[j]].it.capacity.get(n)
+                                };
+                                need > *v
+                            })
+                        })
+                        .map(|(n, _)| {
+                            format!(
+                                "{n}={}",
+                                crate::quantity::format_quantity(n, pool.pool.limits.get(n))
+                            )
+                        })
+                        .collect();
+                    let what = if over.is_empty() {
+                        "its limits".to_owned()
+                    } else {
+                        format!("limit {}", over.join(", "))
+                    };
+                    reasons.push(format!("pool {name}: {what} reached"));
+                    continue;
+                }
+            }
+            if !class.host_ports.is_empty() {
+                reasons.push(format!("pool {name}: host port conflict"));
+                continue;
+            }
+            reasons.push(format!("pool {name}: no capacity left for it"));
+        }
+        if taint_blocked.len() == self.pools.len() {
+            let first = taint_blocked[0].to_string();
+            if taint_blocked.iter().all(|t| t.to_string() == first) {
+                return format!("no NodePool tolerates taint {first}");
+            }
+        }
+        reasons.join("; ")
+    }
+
+    fn into_plan(mut self) -> Plan {
+        let pods = &self.snapshot.pods;
+        let key = |i: usize| pods[i].key();
+        let mut unschedulable = Vec::new();
+        for c in 0..self.classes.len() {
+            if self.remaining(c) == 0 {
+                continue;
+            }
+            let reason = self.reason(c);
+            for m in self.taken[c]..self.classes[c].members.len() {
+                unschedulable.push(Unschedulable {
+                    pod: key(self.classes[c].members[m]),
+                    reason: reason.clone(),
+                });
+            }
+        }
+        let existing_nodes = self
+            .targets
+            .iter()
+            .filter(|t| !t.pods.is_empty())
+            .map(|t| ExistingPlacement {
+                name: t.name.clone(),
+                pods: t.pods.iter().map(|&i| key(i)).collect(),
+            })
+            .collect();
+        let relaxed = self
+            .relaxed
+            .iter()
+            .flat_map(|(i, dropped)| {
+                dropped.iter().map(move |d| Relaxation {
+                    pod: key(*i),
+                    preference: d.clone(),
+                })
+            })
+            .collect();
+        let mut counters: HashMap<usize, usize> = HashMap::new();
+        let mut node_claims = Vec::with_capacity(self.claims.len());
+        let mut reserved = reservations_for_output(&self);
+        let mut lower_bound = 0.0;
+        for claim in &self.claims {
+            let n = counters.entry(claim.pool).or_insert(0);
+            *n += 1;
+            if let Some(nc) = self.claim_output(claim, *n, &mut reserved) {
+                node_claims.push(nc);
+            }
+        }
+        let total_price = node_claims
+            .iter()
+            .fold(0.0, |acc, c: &NewNodeClaim| acc + c.price);
+        if !self.claims.is_empty() {
+            lower_bound = self.lower_bound();
+        }
+        let warnings = std::mem::take(&mut self.warnings);
+        Plan {
+            node_claims,
+            existing_nodes,
+            unschedulable,
+            relaxed,
+            total_price,
+            lower_bound,
+            warnings,
+        }
+    }
+
+    fn claim_output(
+        &self,
+        claim: &Claim,
+        n: usize,
+        reserved: &mut ReservedLeft,
+    ) -> Option<NewNodeClaim> {
+        let pool = &self.pools[claim.pool];
+        let mut typed: Vec<(CapacityType, f64, &str, usize)> = claim
+            .types
+            .iter()
+            .filter_map(|&j| {
+                let ti = &self.types[pool.types[j]];
+                ti.launch_offering(&claim.reqs, reserved)
+                    .map(|o| (o.capacity_type, o.price, ti.it.name.as_str(), j))
+            })
+            .collect();
+        typed.sort_by(|a, b| {
+            (a.0, a.1)
+                .partial_cmp(&(b.0, b.1))
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.2.cmp(b.2))
+        });
+        let &(ct, price, _, first) = typed.first()?;
+        if ct == CapacityType::Reserved {
+            let ti = &self.types[pool.types[first]];
+            if let Some(id) = ti
+                .launch_offering(&claim.reqs, reserved)
+                .and_then(|o| o.reservation_id.clone())
+            {
+                if let Some(v) = reserved.get_mut(&id) {
+                    *v -= 1;
+                }
+            }
+        }
+        let mut zones = std::collections::BTreeSet::new();
+        let mut cts = std::collections::BTreeSet::new();
+        for &(_, _, _, j) in &typed {
+            let ti = &self.types[pool.types[j]];
+            for o in ti.offerings(&claim.reqs) {
+                if o.capacity_type == CapacityType::Reserved
+                    && !reservation_open(o, reserved)
+                    && ct != CapacityType::Reserved
+                {
+                    continue;
+                }
+                let [(_, z), _] = offering_labels(o);
+                zones.insert(z);
+                cts.insert(o.capacity_type);
+            }
+        }
+        let instance_types: Vec<String> = typed.iter().map(|t| t.2.to_owned()).collect();
+        let zones: Vec<String> = zones.into_iter().collect();
+        let capacity_types: Vec<String> = cts.into_iter().map(|c| c.as_str().to_owned()).collect();
+        let mut requests = claim.used.clone();
+        add_scaled(&mut requests, &pool.overhead[first], 1);
+        let requests = self.dims.to_resources(&requests).to_quantities();
+        let name = format!("{}-{n:04}", pool.pool.name);
+        let manifest = manifest(
+            &name,
+            pool,
+            claim,
+            &instance_types,
+            &zones,
+            &capacity_types,
+            &requests,
+        );
+        Some(NewNodeClaim {
+            name,
+            node_pool: pool.pool.name.clone(),
+            instance_types,
+            zones,
+            capacity_types,
+            price,
+            requests,
+            pods: claim
+                .pods
+                .iter()
+                .map(|&i| self.snapshot.pods[i].key())
+                .collect(),
+            manifest,
+        })
+    }
+
+    /// A floor on the price of new capacity for the pods placed on new claims: for any
+    /// resource, a node of type t holding pods that request r of it costs at least
+    /// r × (price_t / room_t), so the sum over pods of their request times the lowest such rate
+    /// among the types they could use bounds every packing from below.
+    fn lower_bound(&mut self) -> f64 {
+        let mut on_claims: HashMap<usize, usize> = HashMap::new();
+        let mut member_class: HashMap<usize, usize> = HashMap::new();
+        for (c, class) in self.classes.iter().enumerate() {
+            for &m in &class.members {
+                member_class.insert(m, c);
+            }
+        }
+        for claim in &self.claims {
+            for p in &claim.pods {
+                *on_claims.entry(member_class[p]).or_default() += 1;
+            }
+        }
+        let d = self.dims.len();
+        let mut totals = vec![0.0f64; d];
+        let mut classes: Vec<(usize, usize)> = on_claims.into_iter().collect();
+        classes.sort_unstable();
+        for (c, count) in classes {
+            let mut rate = vec![f64::INFINITY; d];
+            let alts = self.classes[c].alternatives.len();
+            for p in 0..self.pools.len() {
+                for a in 0..alts {
+                    let Some(mask) = self.mask(p, c, a) else {
+                        continue;
+                    };
+                    let pool = &self.pools[p];
+                    for (j, &t) in pool.types.iter().enumerate() {
+                        if !mask.ok[j] {
+                            continue;
+                        }
+                        let ti = &self.types[t];
+                        let price = ti
+                            .offerings(&mask.merged)
+                            .map(|o| o.price)
+                            .fold(f64::INFINITY, f64::min);
+                        for (k, r) in rate.iter_mut().enumerate() {
+                            let room = ti.alloc[k] - pool.overhead[j][k];
+                            if room > 0 {
+                                *r = r.min(price / room as f64);
+                            }
+                        }
+                    }
+                }
+            }
+            let req = &self.classes[c].req;
+            for k in 0..d {
+                if req[k] > 0 && rate[k].is_finite() {
+                    totals[k] += rate[k] * req[k] as f64 * count as f64;
+                }
+            }
+        }
+        totals.into_iter().fold(0.0, f64::max)
+    }
+}
+
+fn reservations_for_output(solve: &Solve<'_>) -> ReservedLeft {
+    // Output re-derives each claim's launch offering in creation order, from the catalog's
+    // reservations less existing nodes, exactly as the solve consumed them.
+    let mut left = ReservedLeft::new();
+    for t in &solve.types {
+        for o in &t.it.offerings {
+            if let (Some(id), Some(cap)) = (&o.reservation_id, o.reservation_capacity) {
+                left.insert(id.clone(), i64::from(cap));
+            }
+        }
+    }
+    for n in &solve.snapshot.nodes {
+        if let Some(id) = n.labels.get(crate::labels::LABEL_RESERVATION_ID) {
+            if let Some(v) = left.get_mut(id) {
+                *v -= 1;
+            }
+        }
+    }
+    left
+}
+
+/// Both requirement sets at once, or `None` when some key admits no value.
+fn merge_reqs(a: &Requirements, b: &Requirements) -> Option<Requirements> {
+    if a == b {
+        return Some(a.clone());
+    }
+    if !a.intersects(b) {
+        return None;
+    }
+    let mut m = a.clone();
+    m.add_all(b);
+    Some(m)
+}
+
+fn ports_clash(wanted: &[HostPort], used: &[HostPort]) -> bool {
+    wanted.iter().any(|w| used.iter().any(|u| w.conflicts(u)))
+}
+
+/// Taints Karpenter and Kubernetes put on nodes while they start or fail, which do not keep
+/// pods of a managed node away for long.
+const EPHEMERAL_TAINTS: &[&str] = &[
+    "node.kubernetes.io/not-ready",
+    "node.kubernetes.io/unreachable",
+    "node.cloudprovider.kubernetes.io/uninitialized",
+    "karpenter.sh/unregistered",
+];
+
+fn existing_targets(
+    snapshot: &Snapshot,
+    catalog: &Catalog,
+    dims: &Dims,
+    warnings: &mut Vec<String>,
+) -> Vec<Target> {
+    let mut on_node: HashMap<&str, Vec<usize>> = HashMap::new();
+    let node_names: HashSet<&str> = snapshot.nodes.iter().map(|n| n.name.as_str()).collect();
+    for (i, p) in snapshot.pods.iter().enumerate() {
+        if let Some(n) = &p.node_name {
+            if p.phase.is_terminal() {
+                continue;
+            }
+            if node_names.contains(n.as_str()) {
+                on_node.entry(n.as_str()).or_default().push(i);
+            } else if !p.is_daemon() {
+                warnings.push(format!(
+                    "pod {} is bound to node {n}, which is not in the snapshot: not provisioning for it",
+                    p.key()
+                ));
+            }
+        }
+    }
+    let mut nodes: Vec<&crate::node::Node> = snapshot
+        .nodes
+        .iter()
+        .filter(|n| !n.unschedulable && !n.deleting && n.ready)
+        .collect();
+    nodes.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut out = Vec::new();
+    for n in nodes {
+        let labels = node_labels(&n.name, &n.labels);
+        let taints: Vec<Taint> = n
+            .taints
+            .iter()
+            .filter(|t| !EPHEMERAL_TAINTS.contains(&t.key.as_str()))
+            .cloned()
+            .collect();
+        let mut free = dims.vector(&n.allocatable, 0);
+        let mut ports = Vec::new();
+        let bound = on_node
+            .get(n.name.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        for &i in bound {
+            let p = &snapshot.pods[i];
+            add_scaled(&mut free, &dims.vector(&p.requests, 1), -1);
+            ports.extend(p.host_ports.iter().cloned());
+        }
+        for d in &snapshot.daemon_sets {
+            let running = bound.iter().any(|&i| {
+                let p = &snapshot.pods[i];
+                p.namespace == d.namespace
+                    && p.owner
+                        .as_ref()
+                        .is_some_and(|o| o.kind == "DaemonSet" && o.name == d.name)
+            });
+            if !running && daemon_runs_on_labels(d, &labels, &taints) {
+                add_scaled(&mut free, &dims.vector(&d.requests, 1), -1);
+                ports.extend(d.host_ports.iter().cloned());
+            }
+        }
+        out.push(Target {
+            name: n.name.clone(),
+            labels,
+            taints,
+            free,
+            ports,
+            pods: Vec::new(),
+        });
+    }
+    let mut claims: Vec<&crate::node_claim::NodeClaim> = snapshot
+        .node_claims
+        .iter()
+        .filter(|c| {
+            !c.deleting
+                && c.node_name
+                    .as_deref()
+                    .is_none_or(|n| !node_names.contains(n))
+        })
+        .collect();
+    claims.sort_by(|a, b| a.name.cmp(&b.name));
+    for c in claims {
+        let mut labels = c.labels.clone();
+        for r in c.requirements.iter() {
+            if r.operator() == Operator::In && r.values().len() == 1 {
+                labels
+                    .entry(r.key.clone())
+                    .or_insert_with(|| r.values().iter().next().cloned().unwrap_or_default());
+            }
+        }
+        // Until the claim reports its allocatable, assume the smallest type it may become.
+        let alloc = match &c.allocatable {
+            Some(a) => a.clone(),
+            None => {
+                let names: Vec<&str> = c
+                    .requirements
+                    .get(LABEL_INSTANCE_TYPE)
+                    .filter(|r| !r.is_complement())
+                    .map(|r| r.values().iter().map(String::as_str).collect())
+                    .or_else(|| labels.get(LABEL_INSTANCE_TYPE).map(|t| vec![t.as_str()]))
+                    .unwrap_or_default();
+                let mut alloc: Option<Resources> = None;
+                for t in names.iter().filter_map(|n| catalog.get(n)) {
+                    let a = t.allocatable();
+                    alloc = Some(match alloc {
+                        None => a,
+                        Some(prev) => prev.iter().map(|(k, v)| (k, v.min(a.get(k)))).collect(),
+                    });
+                }
+                match alloc {
+                    Some(a) => a,
+                    None => {
+                        warnings.push(format!(
+                            "NodeClaim {} has no allocatable and no known instance type: not counting its capacity",
+                            c.name
+                        ));
+                        continue;
+                    }
+                }
+            }
+        };
+        let labels = node_labels(&c.name, &labels);
+        let taints = c.taints.clone();
+        let mut free = dims.vector(&alloc, 0);
+        for d in &snapshot.daemon_sets {
+            if daemon_runs_on_labels(d, &labels, &taints) {
+                add_scaled(&mut free, &dims.vector(&d.requests, 1), -1);
+            }
+        }
+        out.push(Target {
+            name: c.name.clone(),
+            labels,
+            taints,
+            free,
+            ports: Vec::new(),
+            pods: Vec::new(),
+        });
+    }
+    out
+}
+
+fn go_duration(seconds: i64) -> String {
+    if seconds % 3600 == 0 {
+        format!("{}h", seconds / 3600)
+    } else if seconds % 60 == 0 {
+        format!("{}m", seconds / 60)
+    } else {
+        format!("{seconds}s")
+    }
+}
+
+fn taints_json(taints: &[Taint]) -> serde_json::Value {
+    taints
+        .iter()
+        .map(|t| {
+            let mut m = serde_json::Map::new();
+            m.insert("key".into(), t.key.clone().into());
+            if !t.value.is_empty() {
+                m.insert("value".into(), t.value.clone().into());
+            }
+            m.insert("effect".into(), t.effect.as_str().into());
+            serde_json::Value::Object(m)
+        })
+        .collect()
+}
+
+fn manifest(
+    name: &str,
+    pool: &PoolInfo<'_>,
+    claim: &Claim,
+    instance_types: &[String],
+    zones: &[String],
+    capacity_types: &[String],
+    requests: &std::collections::BTreeMap<String, String>,
+) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    let mut labels: Map<String, Value> = pool
+        .pool
+        .labels
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone().into()))
+        .collect();
+    labels.insert(LABEL_NODEPOOL.into(), pool.pool.name.clone().into());
+    for r in claim.reqs.iter() {
+        if r.operator() == Operator::In && r.values().len() == 1 && r.key != LABEL_HOSTNAME {
+            if let Some(v) = r.values().iter().next() {
+                labels.insert(r.key.clone(), v.clone().into());
+            }
+        }
+    }
+    let mut reqs: Requirements = claim.reqs.clone();
+    let pinned = |key: &str, values: &[String]| {
+        let mut r =
+            Requirement::new(key, Operator::In, values).unwrap_or_else(|_| Requirement::any(key));
+        r.min_values = claim.reqs.get(key).and_then(|x| x.min_values);
+        r
+    };
+    if !instance_types.is_empty() {
+        reqs.remove(LABEL_INSTANCE_TYPE);
+        reqs.add(pinned(LABEL_INSTANCE_TYPE, instance_types));
+    }
+    if !zones.is_empty() {
+        reqs.remove(LABEL_ZONE);
+        reqs.add(pinned(LABEL_ZONE, zones));
+    }
+    if !capacity_types.is_empty() {
+        reqs.remove(LABEL_CAPACITY_TYPE);
+        reqs.add(pinned(LABEL_CAPACITY_TYPE, capacity_types));
+    }
+    let requirements: Vec<Value> = reqs
+        .iter()
+        .flat_map(|r| {
+            let min_values = r.min_values;
+            r.to_node_selector()
+                .into_iter()
+                .map(move |(key, op, values)| {
+                    let mut m = Map::new();
+                    m.insert("key".into(), key.into());
+                    m.insert("operator".into(), op.as_str().into());
+                    if !values.is_empty() {
+                        m.insert("values".into(), values.into());
+                    }
+                    if let Some(mv) = min_values {
+                        m.insert("minValues".into(), mv.into());
+                    }
+                    Value::Object(m)
+                })
+        })
+        .collect();
+    let mut spec = Map::new();
+    spec.insert("requirements".into(), requirements.into());
+    if !pool.pool.taints.is_empty() {
+        spec.insert("taints".into(), taints_json(&pool.pool.taints));
+    }
+    if !pool.pool.startup_taints.is_empty() {
+        spec.insert(
+            "startupTaints".into(),
+            taints_json(&pool.pool.startup_taints),
+        );
+    }
+    spec.insert("resources".into(), json!({ "requests": requests }));
+    if let Some(r) = &pool.pool.node_class_ref {
+        spec.insert(
+            "nodeClassRef".into(),
+            json!({"group": r.group, "kind": r.kind, "name": r.name}),
+        );
+    }
+    spec.insert(
+        "expireAfter".into(),
+        pool.pool
+            .expire_after_seconds
+            .map(go_duration)
+            .unwrap_or_else(|| "Never".into())
+            .into(),
+    );
+    let mut metadata = Map::new();
+    metadata.insert("name".into(), name.into());
+    metadata.insert("labels".into(), Value::Object(labels));
+    if !pool.pool.annotations.is_empty() {
+        metadata.insert("annotations".into(), json!(pool.pool.annotations));
+    }
+    json!({
+        "apiVersion": "karpenter.sh/v1",
+        "kind": "NodeClaim",
+        "metadata": metadata,
+        "spec": spec,
+    })
+}

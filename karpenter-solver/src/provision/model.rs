@@ -1,0 +1,634 @@
+//! The compact model a solve works on: dense resource vectors, instance types with their
+//! derived labels, pools with their templates, and pending pods grouped into classes.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::daemon_set::DaemonSet;
+use crate::instance_type::{CapacityType, Catalog, InstanceType, Offering};
+use crate::labels::{
+    is_well_known_label, Labels, LABEL_ARCH, LABEL_CAPACITY_TYPE, LABEL_HOSTNAME,
+    LABEL_INSTANCE_TYPE, LABEL_NODEPOOL, LABEL_OS, LABEL_ZONE,
+};
+use crate::node_pool::NodePool;
+use crate::pod::{HostPort, Pod};
+use crate::requirements::{Requirement, Requirements};
+use crate::resources::Resources;
+use crate::snapshot::Snapshot;
+use crate::taints::{untolerated, Taint, Toleration};
+
+/// Resource names mapped to positions in dense vectors. Only resources some pending pod or
+/// daemonset requests matter for fitting; `pods` is always present.
+pub(crate) struct Dims {
+    pub names: Vec<String>,
+}
+
+impl Dims {
+    pub fn new(snapshot: &Snapshot) -> Dims {
+        let mut names: BTreeSet<String> = BTreeSet::from(["pods".to_owned()]);
+        for p in snapshot.pods.iter().filter(|p| p.is_pending()) {
+            names.extend(p.requests.names().map(str::to_owned));
+        }
+        for d in &snapshot.daemon_sets {
+            names.extend(d.requests.names().map(str::to_owned));
+        }
+        Dims {
+            names: names.into_iter().collect(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// A dense vector of `r`; `pods` counts `pods` if `r` does not say.
+    pub fn vector(&self, r: &Resources, pods: i64) -> Vec<i64> {
+        self.names
+            .iter()
+            .map(|n| {
+                if n == "pods" && r.get("pods") == 0 {
+                    pods
+                } else {
+                    r.get(n)
+                }
+            })
+            .collect()
+    }
+
+    pub fn to_resources(&self, v: &[i64]) -> Resources {
+        self.names
+            .iter()
+            .zip(v)
+            .map(|(n, &x)| (n.as_str(), x))
+            .collect()
+    }
+}
+
+pub(crate) fn fits(need: &[i64], room: &[i64]) -> bool {
+    need.iter().zip(room).all(|(n, r)| n <= r)
+}
+
+pub(crate) fn add_scaled(acc: &mut [i64], v: &[i64], k: i64) {
+    for (a, x) in acc.iter_mut().zip(v) {
+        *a = a.saturating_add(x.saturating_mul(k));
+    }
+}
+
+/// How many copies of `need` fit in `room`.
+pub(crate) fn copies(need: &[i64], room: &[i64]) -> i64 {
+    let mut k = i64::MAX;
+    for (&n, &r) in need.iter().zip(room) {
+        if n > 0 {
+            k = k.min(if r < 0 { -1 } else { r / n });
+        } else if r < 0 {
+            return -1;
+        }
+    }
+    k.max(-1)
+}
+
+/// An instance type as the solve sees it.
+pub(crate) struct TypeInfo<'a> {
+    pub it: &'a InstanceType,
+    pub alloc: Vec<i64>,
+    /// Labels, with `kubernetes.io/os` and `kubernetes.io/arch` defaulted to `linux`/`amd64`
+    /// when the catalog leaves them out.
+    pub labels: Labels,
+}
+
+/// Whether `key` is decided by the instance type and offering rather than the pool.
+pub(crate) struct TypeKeys(BTreeSet<String>);
+
+impl TypeKeys {
+    pub fn new(catalog: &Catalog) -> TypeKeys {
+        let mut keys: BTreeSet<String> = [
+            LABEL_INSTANCE_TYPE,
+            LABEL_ZONE,
+            LABEL_CAPACITY_TYPE,
+            LABEL_ARCH,
+            LABEL_OS,
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        for t in &catalog.instance_types {
+            keys.extend(t.labels.keys().cloned());
+        }
+        TypeKeys(keys)
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.0.contains(key)
+    }
+}
+
+impl<'a> TypeInfo<'a> {
+    pub fn new(it: &'a InstanceType, dims: &Dims) -> TypeInfo<'a> {
+        let mut labels = it.labels.clone();
+        labels
+            .entry(LABEL_OS.into())
+            .or_insert_with(|| "linux".into());
+        labels
+            .entry(LABEL_ARCH.into())
+            .or_insert_with(|| "amd64".into());
+        labels.insert(LABEL_INSTANCE_TYPE.into(), it.name.clone());
+        let a = it.allocatable();
+        TypeInfo {
+            it,
+            alloc: dims.vector(&a, 0),
+            labels,
+        }
+    }
+
+    /// Whether the type's labels and some available offering satisfy `reqs` on every key
+    /// the type decides.
+    pub fn admits(&self, reqs: &Requirements, keys: &TypeKeys) -> bool {
+        for r in reqs.iter() {
+            if r.key == LABEL_ZONE || r.key == LABEL_CAPACITY_TYPE || !keys.contains(&r.key) {
+                continue;
+            }
+            if !r.matches(self.labels.get(&r.key).map(String::as_str)) {
+                return false;
+            }
+        }
+        self.offerings(reqs).next().is_some()
+    }
+
+    /// Available offerings whose zone and capacity type `reqs` allow.
+    pub fn offerings<'r>(
+        &'a self,
+        reqs: &'r Requirements,
+    ) -> impl Iterator<Item = &'a Offering> + 'r
+    where
+        'a: 'r,
+    {
+        let zone = reqs.get(LABEL_ZONE);
+        let ct = reqs.get(LABEL_CAPACITY_TYPE);
+        self.it.offerings.iter().filter(move |o| {
+            o.available
+                && zone.is_none_or(|z| z.has(&o.zone))
+                && ct.is_none_or(|c| c.has(o.capacity_type.as_str()))
+        })
+    }
+
+    /// The cheapest available offering `reqs` allows, preferring capacity types in launch
+    /// order (reserved, spot, on-demand).
+    pub fn launch_offering(
+        &self,
+        reqs: &Requirements,
+        reserved_left: &HashMap<String, i64>,
+    ) -> Option<&Offering> {
+        let mut best: Option<&Offering> = None;
+        for o in self.offerings(reqs) {
+            if o.capacity_type == CapacityType::Reserved && !reservation_open(o, reserved_left) {
+                continue;
+            }
+            best = match best {
+                None => Some(o),
+                Some(b) if (o.capacity_type, o.price) < (b.capacity_type, b.price) => Some(o),
+                Some(b) => Some(b),
+            };
+        }
+        best
+    }
+}
+
+pub(crate) fn reservation_open(o: &Offering, reserved_left: &HashMap<String, i64>) -> bool {
+    match &o.reservation_id {
+        Some(id) => reserved_left.get(id).copied().unwrap_or(0) > 0,
+        None => o.reservation_capacity.unwrap_or(1) > 0,
+    }
+}
+
+/// A NodePool ready to launch from.
+pub(crate) struct PoolInfo<'a> {
+    pub pool: &'a NodePool,
+    /// Pool requirements, template labels and `karpenter.sh/nodepool In [name]`.
+    pub template: Requirements,
+    /// Catalog indices of the types the template admits.
+    pub types: Vec<usize>,
+    /// Daemonset overhead on a node of each type in `types` (parallel), with pods counted.
+    pub overhead: Vec<Vec<i64>>,
+    /// Pool limits left, or `None` when unlimited.
+    pub limits_left: Option<Resources>,
+}
+
+impl<'a> PoolInfo<'a> {
+    pub fn new(
+        pool: &'a NodePool,
+        types: &[TypeInfo<'_>],
+        keys: &TypeKeys,
+        daemon_sets: &[DaemonSet],
+        dims: &Dims,
+        used_capacity: &Resources,
+    ) -> PoolInfo<'a> {
+        let mut template = pool.requirements.clone();
+        for (k, v) in &pool.labels {
+            template.add(Requirement::single(k.clone(), v.clone()));
+        }
+        template.add(Requirement::single(LABEL_NODEPOOL, pool.name.clone()));
+        let mut kept = Vec::new();
+        let mut overhead = Vec::new();
+        for (i, t) in types.iter().enumerate() {
+            if !t.admits(&template, keys) {
+                continue;
+            }
+            let mut node_reqs = template.clone();
+            for (k, v) in &t.labels {
+                node_reqs.add(Requirement::single(k.clone(), v.clone()));
+            }
+            let mut ovh = vec![0; dims.len()];
+            for d in daemon_sets {
+                if daemon_runs(d, &node_reqs, &pool.taints) {
+                    add_scaled(&mut ovh, &dims.vector(&d.requests, 1), 1);
+                }
+            }
+            kept.push(i);
+            overhead.push(ovh);
+        }
+        let limits_left = if pool.limits.is_zero() {
+            None
+        } else {
+            // Only the resources the pool limits count; what existing nodes use is subtracted.
+            Some(
+                pool.limits
+                    .iter()
+                    .map(|(name, limit)| (name, limit - used_capacity.get(name)))
+                    .collect(),
+            )
+        };
+        PoolInfo {
+            pool,
+            template,
+            types: kept,
+            overhead,
+            limits_left,
+        }
+    }
+
+    /// Whether a node of `capacity` may still be launched within the limits.
+    pub fn within_limits(&self, capacity: &Resources) -> bool {
+        match &self.limits_left {
+            None => true,
+            Some(left) => left.iter().all(|(name, amount)| {
+                let need = if name == "nodes" {
+                    1
+                } else {
+                    capacity.get(name)
+                };
+                need <= amount
+            }),
+        }
+    }
+
+    pub fn charge(&mut self, capacity: &Resources) {
+        if let Some(left) = &mut self.limits_left {
+            let names: Vec<String> = left.names().map(str::to_owned).collect();
+            for name in names {
+                let need = if name == "nodes" {
+                    1
+                } else {
+                    capacity.get(&name)
+                };
+                left.add_amount(&name, -need);
+            }
+        }
+    }
+}
+
+/// Whether a daemonset's pods would run on a node with `node_reqs` and `taints`: it tolerates
+/// every blocking taint and its node selector and affinity can hold there.
+pub(crate) fn daemon_runs(d: &DaemonSet, node_reqs: &Requirements, taints: &[Taint]) -> bool {
+    if untolerated(taints, &d.tolerations).is_some() {
+        return false;
+    }
+    let selector = Requirements::from_labels(&d.node_selector);
+    if node_reqs.compatible(&selector, |_| false).is_err() {
+        return false;
+    }
+    d.required_node_affinity.is_empty()
+        || d.required_node_affinity
+            .iter()
+            .any(|term| node_reqs.compatible(term, |_| false).is_ok())
+}
+
+/// Whether a daemonset's pods would run on an existing node with these labels and taints.
+pub(crate) fn daemon_runs_on_labels(d: &DaemonSet, labels: &Labels, taints: &[Taint]) -> bool {
+    untolerated(taints, &d.tolerations).is_none()
+        && d.node_selector
+            .iter()
+            .all(|(k, v)| labels.get(k) == Some(v))
+        && (d.required_node_affinity.is_empty()
+            || d.required_node_affinity
+                .iter()
+                .any(|t| t.matches_labels(labels)))
+}
+
+/// One way to place a class: its strict requirements plus the preferences still honoured.
+pub(crate) struct Alternative {
+    pub reqs: Requirements,
+    /// The preferences dropped to reach this alternative, in words.
+    pub dropped: Vec<String>,
+}
+
+/// Identical pending pods: same requests, constraints, namespace and relevant labels.
+pub(crate) struct Class<'a> {
+    /// Pod indices into the snapshot, in placement order.
+    pub members: Vec<usize>,
+    pub req: Vec<i64>,
+    pub alternatives: Vec<Alternative>,
+    pub tolerations: &'a [Toleration],
+    pub host_ports: &'a [HostPort],
+}
+
+/// Groups pending pods into classes, ordered as Karpenter's queue orders pods: CPU request
+/// descending, then memory descending, then creation time and name.
+pub(crate) fn classes<'a>(
+    snapshot: &'a Snapshot,
+    pending: &[usize],
+    dims: &Dims,
+) -> Vec<Class<'a>> {
+    // Only labels some selector reads can tell two otherwise identical pods apart.
+    let mut selected_keys: BTreeSet<&str> = BTreeSet::new();
+    for p in &snapshot.pods {
+        for t in p
+            .pod_affinity
+            .required
+            .iter()
+            .chain(&p.pod_anti_affinity.required)
+        {
+            selected_keys.extend(selector_keys(&t.selector));
+        }
+        for t in p
+            .pod_affinity
+            .preferred
+            .iter()
+            .chain(&p.pod_anti_affinity.preferred)
+        {
+            selected_keys.extend(selector_keys(&t.term.selector));
+        }
+        for s in &p.topology_spread {
+            selected_keys.extend(selector_keys(&s.selector));
+            selected_keys.extend(s.match_label_keys.iter().map(String::as_str));
+        }
+    }
+    let mut by_key: HashMap<ClassKey<'a>, usize> = HashMap::new();
+    let mut out: Vec<Class<'a>> = Vec::new();
+    let mut order: Vec<usize> = pending.to_vec();
+    order.sort_by(|&a, &b| {
+        let (pa, pb) = (&snapshot.pods[a], &snapshot.pods[b]);
+        pb.requests
+            .get("cpu")
+            .cmp(&pa.requests.get("cpu"))
+            .then(pb.requests.get("memory").cmp(&pa.requests.get("memory")))
+            .then(pa.created.cmp(&pb.created))
+            .then_with(|| pa.namespace.cmp(&pb.namespace))
+            .then_with(|| pa.name.cmp(&pb.name))
+    });
+    for i in order {
+        let pod = &snapshot.pods[i];
+        let labels: Vec<(&str, &str)> = pod
+            .labels
+            .iter()
+            .filter(|(k, _)| selected_keys.contains(k.as_str()))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let key = ClassKey { pod, labels };
+        match by_key.get(&key) {
+            Some(&c) => out[c].members.push(i),
+            None => {
+                by_key.insert(key, out.len());
+                out.push(Class {
+                    members: vec![i],
+                    req: dims.vector(&pod.requests, 1),
+                    alternatives: alternatives(pod),
+                    tolerations: &pod.tolerations,
+                    host_ports: &pod.host_ports,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn selector_keys(s: &crate::selector::LabelSelector) -> impl Iterator<Item = &str> {
+    use crate::selector::SelectorExpression as E;
+    s.match_labels
+        .keys()
+        .map(String::as_str)
+        .chain(s.match_expressions.iter().map(|e| match e {
+            E::In(k, _) | E::NotIn(k, _) | E::Exists(k) | E::DoesNotExist(k) => k.as_str(),
+        }))
+}
+
+/// What makes two pending pods interchangeable.
+struct ClassKey<'a> {
+    pod: &'a Pod,
+    labels: Vec<(&'a str, &'a str)>,
+}
+
+impl PartialEq for ClassKey<'_> {
+    fn eq(&self, o: &Self) -> bool {
+        let (a, b) = (self.pod, o.pod);
+        self.labels == o.labels
+            && a.namespace == b.namespace
+            && a.requests == b.requests
+            && a.node_selector == b.node_selector
+            && a.required_node_affinity == b.required_node_affinity
+            && a.preferred_node_affinity == b.preferred_node_affinity
+            && a.pod_affinity == b.pod_affinity
+            && a.pod_anti_affinity == b.pod_anti_affinity
+            && a.tolerations == b.tolerations
+            && a.topology_spread == b.topology_spread
+            && a.host_ports == b.host_ports
+            && a.priority == b.priority
+            && a.owner == b.owner
+    }
+}
+
+impl Eq for ClassKey<'_> {}
+
+impl std::hash::Hash for ClassKey<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.labels.hash(h);
+        self.pod.namespace.hash(h);
+        self.pod.requests.hash(h);
+        self.pod.node_selector.hash(h);
+        self.pod.tolerations.hash(h);
+        self.pod.owner.hash(h);
+    }
+}
+
+/// The requirement sets to try, in Karpenter's relaxation order: each required node-affinity
+/// term in turn (the last is never dropped), with the heaviest remaining preferred term as if
+/// required; then the preferred terms are dropped one by one, heaviest first.
+fn alternatives(pod: &Pod) -> Vec<Alternative> {
+    let base = Requirements::from_labels(&pod.node_selector);
+    let terms: Vec<&Requirements> = if pod.required_node_affinity.is_empty() {
+        vec![]
+    } else {
+        pod.required_node_affinity.iter().collect()
+    };
+    let mut prefs: Vec<&crate::pod::Weighted<Requirements>> =
+        pod.preferred_node_affinity.iter().collect();
+    // Stable: equal weights keep their written order.
+    prefs.sort_by_key(|p| std::cmp::Reverse(p.weight));
+    let describe = |r: &Requirements| {
+        let parts: Vec<String> = r.iter().map(|x| x.to_string()).collect();
+        format!("preferred node affinity {}", parts.join(", "))
+    };
+    let build = |term: Option<&Requirements>, pref: Option<&Requirements>| {
+        let mut r = base.clone();
+        if let Some(t) = term {
+            r.add_all(t);
+        }
+        if let Some(p) = pref {
+            r.add_all(p);
+        }
+        r
+    };
+    let mut out = Vec::new();
+    let n_terms = terms.len().max(1);
+    let first_pref = prefs.first().map(|p| &p.term);
+    for i in 0..n_terms {
+        out.push(Alternative {
+            reqs: build(terms.get(i).copied(), first_pref),
+            dropped: vec![],
+        });
+    }
+    let last_term = terms.last().copied();
+    let mut dropped = Vec::new();
+    for k in 0..prefs.len() {
+        dropped.push(describe(&prefs[k].term));
+        let next = prefs.get(k + 1).map(|p| &p.term);
+        out.push(Alternative {
+            reqs: build(last_term, next),
+            dropped: dropped.clone(),
+        });
+    }
+    out
+}
+
+/// Whether `key` may be required by a pod without the pool defining it.
+pub(crate) fn allow_undefined(keys: &TypeKeys) -> impl Fn(&str) -> bool + '_ {
+    move |k: &str| keys.contains(k) || (is_well_known_label(k) && k != LABEL_HOSTNAME)
+}
+
+/// Labels of an existing node as requirements see them: its labels plus its hostname.
+pub(crate) fn node_labels(name: &str, labels: &Labels) -> Labels {
+    let mut l = labels.clone();
+    l.entry(LABEL_HOSTNAME.into())
+        .or_insert_with(|| name.to_owned());
+    l
+}
+
+/// Capacities of several types folded into the largest per resource.
+pub(crate) fn max_capacity<'t>(types: impl Iterator<Item = &'t InstanceType>) -> Resources {
+    let mut m = Resources::new();
+    for t in types {
+        m.max_with(&t.capacity);
+    }
+    m
+}
+
+pub(crate) type ReservedLeft = HashMap<String, i64>;
+
+/// Units left in each capacity reservation of the catalog, less the existing nodes launched
+/// into them.
+pub(crate) fn reservations(catalog: &Catalog, snapshot: &Snapshot) -> ReservedLeft {
+    let mut left: ReservedLeft = HashMap::new();
+    for t in &catalog.instance_types {
+        for o in &t.offerings {
+            if let (Some(id), Some(cap)) = (&o.reservation_id, o.reservation_capacity) {
+                left.insert(id.clone(), i64::from(cap));
+            }
+        }
+    }
+    for n in &snapshot.nodes {
+        if let Some(id) = n.labels.get(crate::labels::LABEL_RESERVATION_ID) {
+            if let Some(v) = left.get_mut(id) {
+                *v -= 1;
+            }
+        }
+    }
+    left
+}
+
+/// Sorts NodePools as Karpenter tries them: weight descending, then name descending
+/// (`kubernetes-sigs/karpenter: pkg/utils/nodepool/nodepool.go`).
+pub(crate) fn pool_order(pools: &[NodePool]) -> Vec<usize> {
+    let mut idx: Vec<usize> = (0..pools.len()).collect();
+    idx.sort_by(|&a, &b| {
+        pools[b]
+            .weight
+            .cmp(&pools[a].weight)
+            .then(pools[b].name.cmp(&pools[a].name))
+    });
+    idx
+}
+
+/// Capacity already used by each pool's nodes and in-flight claims, for its limits.
+pub(crate) fn pool_usage(snapshot: &Snapshot, catalog: &Catalog) -> BTreeMap<String, Resources> {
+    let mut used: BTreeMap<String, Resources> = BTreeMap::new();
+    let mut claimed_nodes = BTreeSet::new();
+    for n in &snapshot.nodes {
+        let Some(pool) = n.node_pool() else { continue };
+        claimed_nodes.insert(n.name.as_str());
+        let mut cap = if n.capacity.is_zero() {
+            n.allocatable.clone()
+        } else {
+            n.capacity.clone()
+        };
+        if cap.is_zero() {
+            if let Some(t) = n
+                .labels
+                .get(LABEL_INSTANCE_TYPE)
+                .and_then(|t| catalog.get(t))
+            {
+                cap = t.capacity.clone();
+            }
+        }
+        cap.set("nodes", 1);
+        used.entry(pool.to_owned()).or_default().add(&cap);
+    }
+    for c in &snapshot.node_claims {
+        let Some(pool) = c.node_pool() else { continue };
+        if c.node_name
+            .as_deref()
+            .is_some_and(|n| claimed_nodes.contains(n))
+        {
+            continue;
+        }
+        let mut cap = c.capacity.clone().unwrap_or_else(|| c.requests.clone());
+        cap.set("nodes", 1);
+        used.entry(pool.to_owned()).or_default().add(&cap);
+    }
+    used
+}
+
+/// Describes requests for people: `96 cpu and 2 nvidia.com/gpu`, pods left out.
+pub(crate) fn describe_requests(r: &Resources) -> String {
+    let parts: Vec<String> = r
+        .iter()
+        .filter(|(n, v)| *n != "pods" && *v > 0)
+        .map(|(n, v)| format!("{} {n}", crate::quantity::format_quantity(n, v)))
+        .collect();
+    match parts.len() {
+        0 => "room for one more pod".into(),
+        1 => parts[0].clone(),
+        _ => format!(
+            "{} and {}",
+            parts[..parts.len() - 1].join(", "),
+            parts[parts.len() - 1]
+        ),
+    }
+}
+
+pub(crate) fn offering_labels(o: &Offering) -> [(String, String); 2] {
+    [
+        (LABEL_ZONE.to_owned(), o.zone.clone()),
+        (
+            LABEL_CAPACITY_TYPE.to_owned(),
+            o.capacity_type.as_str().to_owned(),
+        ),
+    ]
+}
