@@ -10,8 +10,9 @@
 //! only a few packing decisions.
 
 mod model;
+mod topology;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
 
 use crate::error::Error;
@@ -28,6 +29,7 @@ use crate::snapshot::Snapshot;
 use crate::taints::{untolerated, Taint};
 
 use model::*;
+use topology::{bound_repellers, constraints, Constraint, Kind, NodeTopology, Softness, Topology};
 
 /// Decides which nodes to launch for the snapshot's pending pods.
 ///
@@ -74,6 +76,7 @@ struct Target {
     free: Vec<i64>,
     ports: Vec<HostPort>,
     pods: Vec<usize>,
+    topo: NodeTopology,
 }
 
 /// A claim opened in this solve.
@@ -85,6 +88,13 @@ struct Claim {
     used: Vec<i64>,
     ports: Vec<HostPort>,
     pods: Vec<usize>,
+    topo: NodeTopology,
+}
+
+/// Which types of a pool can hold one pod of a class under some requirements.
+struct Mask {
+    merged: Requirements,
+    ok: Vec<bool>,
 }
 
 /// A candidate packing of a new claim: how many pods of each class, and at what price per
@@ -96,11 +106,17 @@ struct Packing {
     merged: Requirements,
 }
 
-/// Which types of a pool can hold one pod of a class under one alternative.
-struct Mask {
-    merged: Requirements,
-    ok: Vec<bool>,
+/// Where pods were put.
+#[derive(Clone, Copy)]
+enum Place {
+    Target(usize),
+    Claim(usize),
 }
+
+type MaskKey = (usize, usize, usize, String);
+
+/// Pods of one class sent to the same domains: `(key, value)` pins and how many pods.
+type DomainBatch = (Vec<(String, String)>, usize);
 
 struct Solve<'a> {
     snapshot: &'a Snapshot,
@@ -109,13 +125,21 @@ struct Solve<'a> {
     types: Vec<TypeInfo<'a>>,
     pools: Vec<PoolInfo<'a>>,
     classes: Vec<Class<'a>>,
+    /// `member[c][g]`: class `c`'s pods belong to topology group `g`.
+    member: Vec<Vec<bool>>,
+    /// Classes that may ride along in another class's packing: no topology constraint and no
+    /// group membership, so they change no count anyone reads.
+    free_rider: Vec<bool>,
+    topo: Topology,
     /// Pods of each class placed so far (members are taken in order).
     taken: Vec<usize>,
     targets: Vec<Target>,
     claims: Vec<Claim>,
-    masks: HashMap<(usize, usize, usize), Option<Rc<Mask>>>,
+    masks: HashMap<MaskKey, Option<Rc<Mask>>>,
     reserved: ReservedLeft,
     relaxed: Vec<(usize, Vec<String>)>,
+    /// Why topology kept a class's pods back, when it did.
+    topology_reason: Vec<Option<String>>,
     warnings: Vec<String>,
 }
 
@@ -145,14 +169,111 @@ impl<'a> Solve<'a> {
             })
             .collect();
         let mut warnings = snapshot.warnings.clone();
-        let targets = existing_targets(snapshot, catalog, &dims, &mut warnings);
+        let mut targets = existing_targets(snapshot, catalog, &dims, &mut warnings);
         let pending: Vec<usize> = (0..snapshot.pods.len())
             .filter(|&i| snapshot.pods[i].is_pending())
             .collect();
-        let classes = classes(snapshot, &pending, &dims);
+        let mut classes = classes(snapshot, &pending, &dims);
+        let mut topo = Topology::default();
+        for class in &mut classes {
+            class.constraints = constraints(class.pod, &mut topo);
+            class.alternatives = alternatives(class.pod, &class.constraints);
+        }
+        let repellers = bound_repellers(snapshot, &mut topo);
+        let g = topo.groups.len();
+        let member: Vec<Vec<bool>> = classes
+            .iter()
+            .map(|c| topo.groups.iter().map(|gr| gr.matches(c.pod)).collect())
+            .collect();
+        let free_rider = classes
+            .iter()
+            .zip(&member)
+            .map(|(c, m)| c.constraints.is_empty() && !m.iter().any(|&b| b))
+            .collect();
+        // Count what is already bound, per node and per domain.
+        let mut zonal: Vec<(usize, String)> = classes
+            .iter()
+            .flat_map(|c| {
+                c.constraints
+                    .iter()
+                    .filter(|k| !k.is_hostname())
+                    .map(|k| (k.group, k.key.clone()))
+            })
+            .collect();
+        zonal.sort();
+        zonal.dedup();
+        for key in &zonal {
+            topo.counts.entry(key.clone()).or_default();
+        }
+        for t in &mut targets {
+            t.topo = NodeTopology::new(g);
+        }
+        let target_index: HashMap<String, usize> = targets
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.name.clone(), i))
+            .collect();
+        let node_labels_by_name: HashMap<&str, &crate::labels::Labels> = snapshot
+            .nodes
+            .iter()
+            .map(|n| (n.name.as_str(), &n.labels))
+            .collect();
+        if g > 0 {
+            for (i, p) in snapshot.pods.iter().enumerate() {
+                let Some(node) = p.node_name.as_deref() else {
+                    continue;
+                };
+                if !p.is_active() {
+                    continue;
+                }
+                let Some(labels) = node_labels_by_name.get(node) else {
+                    continue;
+                };
+                let ti = target_index.get(node).copied();
+                for (gi, group) in topo.groups.iter().enumerate() {
+                    if !group.matches(p) {
+                        continue;
+                    }
+                    topo.total[gi] += 1;
+                    if let Some(ti) = ti {
+                        targets[ti].topo.groups[gi] += 1;
+                    }
+                }
+                for (gi, key) in &zonal {
+                    if topo.groups[*gi].matches(p) {
+                        if let Some(v) = labels.get(key) {
+                            *topo
+                                .counts
+                                .entry((*gi, key.clone()))
+                                .or_default()
+                                .entry(v.clone())
+                                .or_default() += 1;
+                        }
+                    }
+                }
+                if let Some(rep) = repellers.get(&i) {
+                    for (gi, key) in rep {
+                        if key == LABEL_HOSTNAME {
+                            if let Some(ti) = ti {
+                                targets[ti].topo.repels.insert(*gi);
+                            }
+                        } else if let Some(v) = labels.get(key) {
+                            topo.repelled
+                                .entry((*gi, key.clone()))
+                                .or_default()
+                                .insert(v.clone());
+                        }
+                    }
+                }
+            }
+        }
         Solve {
             snapshot,
             taken: vec![0; classes.len()],
+            topology_reason: vec![None; classes.len()],
+            member,
+            free_rider,
+            topo,
             dims,
             keys,
             types,
@@ -171,99 +292,513 @@ impl<'a> Solve<'a> {
         self.classes[c].members.len() - self.taken[c]
     }
 
-    fn take(&mut self, c: usize, k: usize) -> std::ops::Range<usize> {
-        let start = self.taken[c];
-        self.taken[c] += k;
-        start..start + k
+    fn has_zonal(&self, c: usize, a: usize) -> bool {
+        let class = &self.classes[c];
+        class
+            .constraints
+            .iter()
+            .enumerate()
+            .any(|(i, k)| class.alternatives[a].active[i] && !k.is_hostname())
     }
 
     fn run(&mut self) {
-        // Capacity that already exists costs nothing more: fill it first, most constrained
-        // alternative only, so no preference is dropped to use it.
+        // Capacity that already exists costs nothing more: fill it first, with every
+        // preference still honoured, for classes whose placement needs no domain choice.
         for c in 0..self.classes.len() {
-            self.place_on_targets(c, 0);
+            if !self.has_zonal(c, 0) {
+                let reqs = self.classes[c].alternatives[0].reqs.clone();
+                let n = self.remaining(c);
+                self.place_on_targets(c, 0, &reqs, n);
+            }
         }
-        for c in 0..self.classes.len() {
-            for a in 0..self.classes[c].alternatives.len() {
+        // A second pass lets a pod whose affinity names pods later in the queue find them,
+        // as Karpenter's requeue does.
+        for pass in 0..2 {
+            for c in 0..self.classes.len() {
                 if self.remaining(c) == 0 {
-                    break;
+                    continue;
                 }
-                let before = self.taken[c];
-                if a > 0 {
-                    self.place_on_targets(c, a);
-                }
-                self.place_on_claims(c, a);
-                self.place_on_new_claims(c, a);
-                let placed = self.taken[c] - before;
-                if placed > 0 && a > 0 {
-                    let dropped = self.classes[c].alternatives[a].dropped.clone();
-                    for m in before..self.taken[c] {
-                        self.relaxed
-                            .push((self.classes[c].members[m], dropped.clone()));
+                let first = if pass == 0 {
+                    0
+                } else {
+                    self.classes[c].alternatives.len() - 1
+                };
+                for a in first..self.classes[c].alternatives.len() {
+                    if self.remaining(c) == 0 {
+                        break;
+                    }
+                    let before = self.taken[c];
+                    self.place_alternative(c, a);
+                    if self.taken[c] > before && a > 0 {
+                        let dropped = self.classes[c].alternatives[a].dropped.clone();
+                        if !dropped.is_empty() {
+                            for m in before..self.taken[c] {
+                                self.relaxed
+                                    .push((self.classes[c].members[m], dropped.clone()));
+                            }
+                        }
                     }
                 }
             }
         }
     }
 
-    fn place_on_targets(&mut self, c: usize, a: usize) {
+    /// Places what it can of class `c` under alternative `a`.
+    fn place_alternative(&mut self, c: usize, a: usize) {
+        let n = self.remaining(c);
+        let base = self.classes[c].alternatives[a].reqs.clone();
+        if !self.has_zonal(c, a) {
+            self.topology_reason[c] = None;
+            self.place_batch(c, a, &base, String::new(), n);
+            return;
+        }
+        let (batches, reason) = self.assign_domains(c, a, n);
+        self.topology_reason[c] = reason;
+        for (pins, count) in batches {
+            let mut reqs = base.clone();
+            let mut pin_key = String::new();
+            for (k, v) in &pins {
+                reqs.add(Requirement::single(k.clone(), v.clone()));
+                pin_key.push_str(&format!("{k}={v};"));
+            }
+            if reqs.iter().any(|r| r.is_empty()) {
+                continue;
+            }
+            self.place_batch(c, a, &reqs, pin_key, count);
+        }
+    }
+
+    fn place_batch(&mut self, c: usize, a: usize, reqs: &Requirements, pin_key: String, n: usize) {
+        let mut left = n;
+        left -= self.place_on_targets(c, a, reqs, left);
+        left -= self.place_on_claims(c, a, &pin_key, reqs, left);
+        self.place_on_new_claims(c, a, &pin_key, reqs, left);
+    }
+
+    /// Chooses a domain for each pod of class `c` on every non-hostname key its active
+    /// constraints name, pod by pod as the scheduler would, and returns the pods per choice.
+    fn assign_domains(
+        &mut self,
+        c: usize,
+        a: usize,
+        n: usize,
+    ) -> (Vec<DomainBatch>, Option<String>) {
+        let class = &self.classes[c];
+        let active: Vec<Constraint> = class
+            .constraints
+            .iter()
+            .enumerate()
+            .filter(|(i, k)| class.alternatives[a].active[*i] && !k.is_hostname())
+            .map(|(_, k)| k.clone())
+            .collect();
+        let mut keys: Vec<String> = active.iter().map(|k| k.key.clone()).collect();
+        keys.sort();
+        keys.dedup();
+        let mut universe: HashMap<String, (Vec<String>, Vec<String>)> = HashMap::new();
+        for key in &keys {
+            universe.insert(key.clone(), self.domains(c, a, key, &active));
+        }
+        let member = self.member[c].clone();
+        // Tentative counts for this class's choices, on top of what is placed.
+        let mut local: HashMap<(usize, String), BTreeMap<String, i64>> = HashMap::new();
+        let mut local_total: HashMap<usize, i64> = HashMap::new();
+        let mut out: BTreeMap<Vec<(String, String)>, usize> = BTreeMap::new();
+        let mut reason = None;
+        'pods: for _ in 0..n {
+            let mut pins = Vec::new();
+            for key in &keys {
+                let (counted, placeable) = &universe[key];
+                let mut cand: Vec<String> = placeable
+                    .iter()
+                    .filter(|v| {
+                        !member.iter().enumerate().any(|(g, &m)| {
+                            m && self
+                                .topo
+                                .repelled
+                                .get(&(g, key.clone()))
+                                .is_some_and(|r| r.contains(*v))
+                        })
+                    })
+                    .cloned()
+                    .collect();
+                let count =
+                    |g: usize, v: &str, local: &HashMap<(usize, String), BTreeMap<String, i64>>| {
+                        self.topo.count(g, key, v)
+                            + local
+                                .get(&(g, key.clone()))
+                                .and_then(|m| m.get(v))
+                                .copied()
+                                .unwrap_or(0)
+                    };
+                for k in active.iter().filter(|k| &k.key == key) {
+                    let g = k.group;
+                    match k.kind {
+                        Kind::Spread {
+                            max_skew,
+                            min_domains,
+                            ..
+                        } => {
+                            let min = if (counted.len() as i64) < min_domains {
+                                0
+                            } else {
+                                counted
+                                    .iter()
+                                    .map(|v| count(g, v, &local))
+                                    .min()
+                                    .unwrap_or(0)
+                            };
+                            let own = i64::from(member[g]);
+                            cand.retain(|v| count(g, v, &local) + own - min <= max_skew);
+                            // The least-loaded valid domain; ties go to the first by name.
+                            if let Some(best) = cand
+                                .iter()
+                                .min_by_key(|v| (count(g, v, &local), (*v).clone()))
+                                .cloned()
+                            {
+                                cand = vec![best];
+                            }
+                        }
+                        Kind::Affinity => {
+                            let with: Vec<String> = cand
+                                .iter()
+                                .filter(|v| count(g, v, &local) > 0)
+                                .cloned()
+                                .collect();
+                            let anywhere =
+                                self.topo.total[g] + local_total.get(&g).copied().unwrap_or(0);
+                            if !with.is_empty() {
+                                cand = with;
+                            } else if !(anywhere == 0 && member[g]) {
+                                cand.clear();
+                            }
+                        }
+                        Kind::AntiAffinity => {
+                            let spread_out = self
+                                .topo
+                                .anywhere
+                                .get(&(g, key.clone()))
+                                .copied()
+                                .unwrap_or(0);
+                            if spread_out > 0 {
+                                cand.clear();
+                            }
+                            cand.retain(|v| count(g, v, &local) == 0);
+                        }
+                    }
+                    if cand.is_empty() {
+                        reason = Some(format!("{} cannot be met", k.description));
+                        break 'pods;
+                    }
+                }
+                let Some(v) = cand.into_iter().next() else {
+                    reason = Some(format!("no node or pool offers label {key}"));
+                    break 'pods;
+                };
+                pins.push((key.clone(), v));
+            }
+            for (g, &m) in member.iter().enumerate() {
+                if !m {
+                    continue;
+                }
+                *local_total.entry(g).or_default() += 1;
+                for (key, v) in &pins {
+                    if self.topo.counts.contains_key(&(g, key.clone())) {
+                        *local
+                            .entry((g, key.clone()))
+                            .or_default()
+                            .entry(v.clone())
+                            .or_default() += 1;
+                    }
+                }
+            }
+            *out.entry(pins).or_default() += 1;
+        }
+        (out.into_iter().collect(), reason)
+    }
+
+    /// The domains of `key` a class's spread counts (`.0`) and those it could be placed in
+    /// (`.1`), both sorted: existing nodes' labels and what the pools' types can offer.
+    fn domains(
+        &mut self,
+        c: usize,
+        a: usize,
+        key: &str,
+        active: &[Constraint],
+    ) -> (Vec<String>, Vec<String>) {
+        let honor_affinity = active.iter().any(|k| {
+            k.key == key
+                && matches!(
+                    k.kind,
+                    Kind::Spread {
+                        honor_affinity: true,
+                        ..
+                    }
+                )
+        });
+        let honor_taints = active.iter().any(|k| {
+            k.key == key
+                && matches!(
+                    k.kind,
+                    Kind::Spread {
+                        honor_taints: true,
+                        ..
+                    }
+                )
+        });
         let class = &self.classes[c];
         let reqs = &class.alternatives[a].reqs;
-        let mut placements = Vec::new();
-        let mut left = self.remaining(c);
-        for (ti, t) in self.targets.iter_mut().enumerate() {
+        let mut counted = BTreeSet::new();
+        let mut placeable = BTreeSet::new();
+        for n in &self.snapshot.nodes {
+            let Some(v) = n.labels.get(key) else { continue };
+            let matches = reqs.matches_labels(&node_labels(&n.name, &n.labels));
+            let tolerated = untolerated(&n.taints, class.tolerations).is_none();
+            if (!honor_affinity || matches) && (!honor_taints || tolerated) {
+                counted.insert(v.clone());
+            }
+        }
+        for t in &self.targets {
+            if let Some(v) = t.labels.get(key) {
+                if reqs.matches_labels(&t.labels)
+                    && untolerated(&t.taints, class.tolerations).is_none()
+                {
+                    placeable.insert(v.clone());
+                }
+            }
+        }
+        let reqs = reqs.clone();
+        for p in 0..self.pools.len() {
+            let Some(mask) = self.mask(p, c, a, "", &reqs) else {
+                continue;
+            };
+            let pool = &self.pools[p];
+            for (j, &t) in pool.types.iter().enumerate() {
+                if !mask.ok[j] {
+                    continue;
+                }
+                let ti = &self.types[t];
+                if key == LABEL_ZONE {
+                    placeable.extend(ti.offerings(&mask.merged).map(|o| o.zone.clone()));
+                } else if key == LABEL_CAPACITY_TYPE {
+                    placeable.extend(
+                        ti.offerings(&mask.merged)
+                            .map(|o| o.capacity_type.as_str().to_owned()),
+                    );
+                } else if let Some(v) = ti.labels.get(key) {
+                    placeable.insert(v.clone());
+                } else if let Some(r) = mask.merged.get(key) {
+                    if !r.is_complement() {
+                        placeable.extend(r.values().iter().cloned());
+                    }
+                }
+            }
+        }
+        let placeable_sorted: Vec<String> = placeable.iter().cloned().collect();
+        let counted: Vec<String> = counted.union(&placeable).cloned().collect();
+        (counted, placeable_sorted)
+    }
+
+    /// How many more pods of class `c` (alternative `a`) a node with `topo` may take, as its
+    /// hostname-keyed constraints allow; `None` when none.
+    fn host_cap(&self, topo: &NodeTopology, c: usize, a: usize, fresh: bool) -> Option<usize> {
+        let class = &self.classes[c];
+        let member = &self.member[c];
+        if topo.repels.iter().any(|&g| member[g]) {
+            return None;
+        }
+        let mut cap = usize::MAX;
+        for (i, k) in class.constraints.iter().enumerate() {
+            if !class.alternatives[a].active[i] || !k.is_hostname() {
+                continue;
+            }
+            let g = k.group;
+            let here = topo.groups[g];
+            match k.kind {
+                Kind::AntiAffinity => {
+                    if here > 0 {
+                        return None;
+                    }
+                    if member[g] {
+                        cap = cap.min(1);
+                    }
+                }
+                Kind::Spread { max_skew, .. } => {
+                    // A new node can always be added, so the least-loaded hostname has none.
+                    let room = max_skew - here;
+                    if member[g] {
+                        if room <= 0 {
+                            return None;
+                        }
+                        cap = cap.min(room as usize);
+                    } else if room < 0 {
+                        return None;
+                    }
+                }
+                Kind::Affinity => {
+                    if here == 0 {
+                        // The first pod of a self-selecting group may start anywhere new.
+                        if !(fresh && self.topo.total[g] == 0 && member[g]) {
+                            return None;
+                        }
+                    }
+                }
+            }
+        }
+        Some(cap)
+    }
+
+    /// Records `k` pods of class `c` at `place`: group counts per node and per domain, and
+    /// what the class's required anti-affinity now repels.
+    fn record(&mut self, c: usize, k: usize, place: Place) {
+        let range = self.taken[c]..self.taken[c] + k;
+        self.taken[c] += k;
+        let members: Vec<usize> = self.classes[c].members[range].to_vec();
+        let k = k as i64;
+        let member = &self.member[c];
+        let (labels, reqs): (Option<&crate::labels::Labels>, Option<&Requirements>) = match place {
+            Place::Target(t) => (Some(&self.targets[t].labels), None),
+            Place::Claim(i) => (None, Some(&self.claims[i].reqs)),
+        };
+        let domain = |key: &str| -> Option<String> {
+            match (labels, reqs) {
+                (Some(l), _) => l.get(key).cloned(),
+                (_, Some(r)) => r
+                    .get(key)
+                    .filter(|x| !x.is_complement() && x.values().len() == 1)
+                    .and_then(|x| x.values().iter().next().cloned()),
+                _ => None,
+            }
+        };
+        let mut zonal_updates = Vec::new();
+        let mut anywhere_updates = Vec::new();
+        for (g, key) in self.topo.counts.keys() {
+            if member[*g] {
+                match domain(key) {
+                    Some(v) => zonal_updates.push(((*g, key.clone()), v)),
+                    None => anywhere_updates.push((*g, key.clone())),
+                }
+            }
+        }
+        let mut repel_updates = Vec::new();
+        let mut host_repels = Vec::new();
+        for k in &self.classes[c].constraints {
+            if k.kind == Kind::AntiAffinity && k.softness == Softness::Required {
+                if k.is_hostname() {
+                    host_repels.push(k.group);
+                } else if let Some(v) = domain(&k.key) {
+                    repel_updates.push(((k.group, k.key.clone()), v));
+                }
+            }
+        }
+        for (key, v) in zonal_updates {
+            *self
+                .topo
+                .counts
+                .entry(key)
+                .or_default()
+                .entry(v)
+                .or_default() += k;
+        }
+        for key in anywhere_updates {
+            *self.topo.anywhere.entry(key).or_default() += k;
+        }
+        for (key, v) in repel_updates {
+            self.topo.repelled.entry(key).or_default().insert(v);
+        }
+        let member = self.member[c].clone();
+        for (g, &m) in member.iter().enumerate() {
+            if m {
+                self.topo.total[g] += k;
+            }
+        }
+        let node = match place {
+            Place::Target(t) => {
+                self.targets[t].pods.extend(members);
+                &mut self.targets[t].topo
+            }
+            Place::Claim(i) => {
+                self.claims[i].pods.extend(members);
+                &mut self.claims[i].topo
+            }
+        };
+        for (g, &m) in member.iter().enumerate() {
+            if m {
+                node.groups[g] += k;
+            }
+        }
+        node.repels.extend(host_repels);
+    }
+
+    fn place_on_targets(&mut self, c: usize, a: usize, reqs: &Requirements, n: usize) -> usize {
+        let mut left = n;
+        for ti in 0..self.targets.len() {
             if left == 0 {
                 break;
             }
+            let class = &self.classes[c];
+            let t = &self.targets[ti];
             if untolerated(&t.taints, class.tolerations).is_some()
                 || !reqs.matches_labels(&t.labels)
             {
                 continue;
             }
-            let mut k = copies(&class.req, &t.free).max(0) as usize;
+            let Some(cap) = self.host_cap(&t.topo, c, a, false) else {
+                continue;
+            };
+            let mut k = (copies(&class.req, &t.free).max(0) as usize)
+                .min(cap)
+                .min(left);
             if !class.host_ports.is_empty() {
                 if ports_clash(class.host_ports, &t.ports) {
                     continue;
                 }
                 k = k.min(1);
-                t.ports.extend(class.host_ports.iter().cloned());
             }
-            let k = k.min(left);
             if k == 0 {
                 continue;
             }
-            add_scaled(&mut t.free, &class.req, -(k as i64));
+            let req = class.req.clone();
+            let ports = class.host_ports.to_vec();
+            let t = &mut self.targets[ti];
+            add_scaled(&mut t.free, &req, -(k as i64));
+            t.ports.extend(ports);
+            self.record(c, k, Place::Target(ti));
             left -= k;
-            placements.push((ti, k));
         }
-        for (ti, k) in placements {
-            let range = self.take(c, k);
-            let members = self.classes[c].members[range].to_vec();
-            self.targets[ti].pods.extend(members);
-        }
+        n - left
     }
 
-    fn mask(&mut self, p: usize, c: usize, a: usize) -> Option<Rc<Mask>> {
-        if let Some(m) = self.masks.get(&(p, c, a)) {
+    fn mask(
+        &mut self,
+        p: usize,
+        c: usize,
+        a: usize,
+        pin_key: &str,
+        reqs: &Requirements,
+    ) -> Option<Rc<Mask>> {
+        let key = (p, c, a, pin_key.to_owned());
+        if let Some(m) = self.masks.get(&key) {
             return m.clone();
         }
-        let m = self.compute_mask(p, c, a).map(Rc::new);
-        self.masks.insert((p, c, a), m.clone());
+        let m = self.compute_mask(p, c, reqs).map(Rc::new);
+        self.masks.insert(key, m.clone());
         m
     }
 
-    fn compute_mask(&self, p: usize, c: usize, a: usize) -> Option<Mask> {
+    fn compute_mask(&self, p: usize, c: usize, reqs: &Requirements) -> Option<Mask> {
         let pool = &self.pools[p];
         let class = &self.classes[c];
         if untolerated(&pool.pool.taints, class.tolerations).is_some() {
             return None;
         }
-        let reqs = &class.alternatives[a].reqs;
         pool.template
             .compatible(reqs, allow_undefined(&self.keys))
             .ok()?;
         let mut merged = pool.template.clone();
         merged.add_all(reqs);
+        if merged.iter().any(|r| r.is_empty() && !r.allows_absent()) {
+            return None;
+        }
         let ok = pool
             .types
             .iter()
@@ -278,14 +813,21 @@ impl<'a> Solve<'a> {
         Some(Mask { merged, ok })
     }
 
-    fn place_on_claims(&mut self, c: usize, a: usize) {
+    fn place_on_claims(
+        &mut self,
+        c: usize,
+        a: usize,
+        pin_key: &str,
+        reqs: &Requirements,
+        n: usize,
+    ) -> usize {
+        let mut left = n;
         for ci in 0..self.claims.len() {
-            let left = self.remaining(c);
             if left == 0 {
-                return;
+                break;
             }
             let p = self.claims[ci].pool;
-            let Some(mask) = self.mask(p, c, a) else {
+            let Some(mask) = self.mask(p, c, a, pin_key, reqs) else {
                 continue;
             };
             let class = &self.classes[c];
@@ -293,6 +835,9 @@ impl<'a> Solve<'a> {
             if !class.host_ports.is_empty() && ports_clash(class.host_ports, &claim.ports) {
                 continue;
             }
+            let Some(cap) = self.host_cap(&claim.topo, c, a, false) else {
+                continue;
+            };
             let Some(merged) = merge_reqs(&claim.reqs, &mask.merged) else {
                 continue;
             };
@@ -313,7 +858,7 @@ impl<'a> Solve<'a> {
                 best = best.max(k);
                 per_type.push(k);
             }
-            let mut k = (best.max(0) as usize).min(left);
+            let mut k = (best.max(0) as usize).min(left).min(cap);
             if !class.host_ports.is_empty() {
                 k = k.min(1);
             }
@@ -334,20 +879,28 @@ impl<'a> Solve<'a> {
             add_scaled(&mut claim.used, &req, k as i64);
             claim.reqs = merged;
             claim.ports.extend(ports);
-            let range = self.take(c, k);
-            let members = self.classes[c].members[range].to_vec();
-            self.claims[ci].pods.extend(members);
+            self.record(c, k, Place::Claim(ci));
+            left -= k;
         }
+        n - left
     }
 
-    fn place_on_new_claims(&mut self, c: usize, a: usize) {
-        while self.remaining(c) > 0 {
+    fn place_on_new_claims(
+        &mut self,
+        c: usize,
+        a: usize,
+        pin_key: &str,
+        reqs: &Requirements,
+        n: usize,
+    ) {
+        let target = self.taken[c] + n;
+        while self.taken[c] < target {
             let mut opened = false;
             for p in 0..self.pools.len() {
-                let Some(mask) = self.mask(p, c, a) else {
+                let Some(mask) = self.mask(p, c, a, pin_key, reqs) else {
                     continue;
                 };
-                if self.open_claims(p, c, &mask) {
+                if self.open_claims(p, c, a, &mask, target - self.taken[c]) {
                     opened = true;
                     break;
                 }
@@ -358,18 +911,29 @@ impl<'a> Solve<'a> {
         }
     }
 
-    /// Chooses the cheapest packing for a new claim of pool `p` seeded with class `c`, opens it,
-    /// and repeats it while identical pods remain. Returns false when the pool cannot take any.
-    fn open_claims(&mut self, p: usize, c: usize, mask: &Mask) -> bool {
+    /// Chooses the cheapest packing for a new claim of pool `p` seeded with up to `n` pods of
+    /// class `c`, opens it, and repeats it while identical pods remain. Returns false when the
+    /// pool cannot take any.
+    fn open_claims(&mut self, p: usize, c: usize, a: usize, mask: &Mask, n: usize) -> bool {
         let demand = self.remaining_demand(c);
-        let n = self.remaining(c);
+        let fresh = NodeTopology::new(self.topo.groups.len());
+        let Some(cap) = self.host_cap(&fresh, c, a, true) else {
+            return false;
+        };
         // Later classes that could share a node, with their own masks (first alternative).
         let later: Vec<usize> = (c + 1..self.classes.len())
-            .filter(|&c2| self.remaining(c2) > 0 && self.classes[c2].host_ports.is_empty())
+            .filter(|&c2| {
+                self.remaining(c2) > 0
+                    && self.classes[c2].host_ports.is_empty()
+                    && self.free_rider[c2]
+            })
             .collect();
         let later_masks: Vec<(usize, Rc<Mask>)> = later
             .into_iter()
-            .filter_map(|c2| self.mask(p, c2, 0).map(|m| (c2, m)))
+            .filter_map(|c2| {
+                let reqs = self.classes[c2].alternatives[0].reqs.clone();
+                self.mask(p, c2, 0, "", &reqs).map(|m| (c2, m))
+            })
             .collect();
         let pool = &self.pools[p];
         let mut seen: HashSet<(Vec<i64>, u64)> = HashSet::new();
@@ -391,7 +955,7 @@ impl<'a> Solve<'a> {
                 continue;
             }
             let class = &self.classes[c];
-            let mut k0 = (copies(&class.req, &room).max(0) as usize).min(n);
+            let mut k0 = (copies(&class.req, &room).max(0) as usize).min(n).min(cap);
             if !class.host_ports.is_empty() {
                 k0 = k0.min(1);
             }
@@ -463,34 +1027,22 @@ impl<'a> Solve<'a> {
         for &(cl, k) in &pattern {
             add_scaled(&mut used, &self.classes[cl].req, k as i64);
         }
-        let pattern_masks: Vec<Rc<Mask>> = pattern
-            .iter()
-            .enumerate()
-            .map(|(i, &(cl, _))| {
-                if i == 0 {
-                    Rc::new(Mask {
-                        merged: mask.merged.clone(),
-                        ok: mask.ok.clone(),
-                    })
-                } else {
-                    self.mask(p, cl, 0).unwrap_or_else(|| {
-                        Rc::new(Mask {
-                            merged: Requirements::new(),
-                            ok: vec![],
-                        })
-                    })
-                }
-            })
-            .collect();
+        let mut pattern_masks: Vec<Rc<Mask>> = Vec::with_capacity(pattern.len());
+        for &(cl, _) in &pattern[1..] {
+            let reqs = self.classes[cl].alternatives[0].reqs.clone();
+            match self.mask(p, cl, 0, "", &reqs) {
+                Some(m) => pattern_masks.push(m),
+                None => return false,
+            }
+        }
         let pool = &self.pools[p];
         let types: Vec<usize> = (0..pool.types.len())
             .filter(|&j| {
                 let ti = &self.types[pool.types[j]];
                 let mut need = used.clone();
                 add_scaled(&mut need, &pool.overhead[j], 1);
-                pattern_masks
-                    .iter()
-                    .all(|m| m.ok.get(j).copied().unwrap_or(false))
+                mask.ok[j]
+                    && pattern_masks.iter().all(|m| m.ok[j])
                     && fits(&need, &ti.alloc)
                     && ti.admits(&merged, &self.keys)
             })
@@ -498,51 +1050,55 @@ impl<'a> Solve<'a> {
         if types.is_empty() {
             return false;
         }
-        let repeats = pattern
-            .iter()
-            .map(|&(cl, k)| self.remaining(cl) / k)
-            .min()
-            .unwrap_or(0)
-            .max(1);
+        let mut budget = n;
         let mut opened = false;
-        for _ in 0..repeats {
+        loop {
+            let seed = pattern[0].1;
+            if budget < seed || pattern.iter().any(|&(cl, k)| self.remaining(cl) < k) {
+                break;
+            }
+            if self
+                .host_cap(&fresh, c, a, true)
+                .is_none_or(|cap| cap < seed)
+            {
+                break;
+            }
             let pool = &self.pools[p];
             let fitting: Vec<usize> = types
                 .iter()
                 .copied()
                 .filter(|&j| pool.within_limits(&self.types[pool.types[j]].it.capacity))
                 .collect();
-            if fitting.is_empty() || pattern.iter().any(|&(cl, k)| self.remaining(cl) < k) {
+            if fitting.is_empty() {
                 break;
             }
             let charge = max_capacity(fitting.iter().map(|&j| self.types[pool.types[j]].it));
             self.pools[p].charge(&charge);
-            let mut claim = Claim {
+            self.claims.push(Claim {
                 pool: p,
                 reqs: merged.clone(),
                 types: fitting,
                 used: used.clone(),
                 ports: Vec::new(),
                 pods: Vec::new(),
-            };
+                topo: NodeTopology::new(self.topo.groups.len()),
+            });
+            let ci = self.claims.len() - 1;
             for &(cl, k) in &pattern {
-                claim
-                    .ports
-                    .extend(self.classes[cl].host_ports.iter().cloned());
-                let range = self.take(cl, k);
-                claim
-                    .pods
-                    .extend_from_slice(&self.classes[cl].members[range]);
+                let ports = self.classes[cl].host_ports.to_vec();
+                self.claims[ci].ports.extend(ports);
+                self.record(cl, k, Place::Claim(ci));
             }
-            self.reserve(&claim);
-            self.claims.push(claim);
+            self.reserve(ci);
+            budget -= seed;
             opened = true;
         }
         opened
     }
 
     /// Takes one unit of the reservation the claim would launch into, if any.
-    fn reserve(&mut self, claim: &Claim) {
+    fn reserve(&mut self, ci: usize) {
+        let claim = &self.claims[ci];
         let pool = &self.pools[claim.pool];
         let best = claim
             .types
@@ -704,7 +1260,10 @@ impl<'a> Solve<'a> {
             if self.remaining(c) == 0 {
                 continue;
             }
-            let reason = self.reason(c);
+            let reason = match self.topology_reason[c].clone() {
+                Some(r) => r,
+                None => self.reason(c),
+            };
             for m in self.taken[c]..self.classes[c].members.len() {
                 unschedulable.push(Unschedulable {
                     pod: key(self.classes[c].members[m]),
@@ -869,7 +1428,8 @@ impl<'a> Solve<'a> {
             let alts = self.classes[c].alternatives.len();
             for p in 0..self.pools.len() {
                 for a in 0..alts {
-                    let Some(mask) = self.mask(p, c, a) else {
+                    let reqs = self.classes[c].alternatives[a].reqs.clone();
+                    let Some(mask) = self.mask(p, c, a, "", &reqs) else {
                         continue;
                     };
                     let pool = &self.pools[p];
@@ -1012,6 +1572,7 @@ fn existing_targets(
             }
         }
         out.push(Target {
+            topo: NodeTopology::default(),
             name: n.name.clone(),
             labels,
             taints,
@@ -1080,6 +1641,7 @@ fn existing_targets(
             }
         }
         out.push(Target {
+            topo: NodeTopology::default(),
             name: c.name.clone(),
             labels,
             taints,

@@ -16,6 +16,8 @@ use crate::resources::Resources;
 use crate::snapshot::Snapshot;
 use crate::taints::{untolerated, Taint, Toleration};
 
+use super::topology::{Constraint, Softness};
+
 /// Resource names mapped to positions in dense vectors. Only resources some pending pod or
 /// daemonset requests matter for fitting; `pods` is always present.
 pub(crate) struct Dims {
@@ -326,12 +328,18 @@ pub(crate) fn daemon_runs_on_labels(d: &DaemonSet, labels: &Labels, taints: &[Ta
 /// One way to place a class: its strict requirements plus the preferences still honoured.
 pub(crate) struct Alternative {
     pub reqs: Requirements,
+    /// Which of the class's topology constraints still hold.
+    pub active: Vec<bool>,
     /// The preferences dropped to reach this alternative, in words.
     pub dropped: Vec<String>,
 }
 
 /// Identical pending pods: same requests, constraints, namespace and relevant labels.
 pub(crate) struct Class<'a> {
+    /// A representative pod: every member is identical to it for placement.
+    pub pod: &'a Pod,
+    /// Topology constraints (spread, pod affinity, anti-affinity), filled in by the solve.
+    pub constraints: Vec<Constraint>,
     /// Pod indices into the snapshot, in placement order.
     pub members: Vec<usize>,
     pub req: Vec<i64>,
@@ -398,9 +406,11 @@ pub(crate) fn classes<'a>(
             None => {
                 by_key.insert(key, out.len());
                 out.push(Class {
+                    pod,
+                    constraints: Vec::new(),
                     members: vec![i],
                     req: dims.vector(&pod.requests, 1),
-                    alternatives: alternatives(pod),
+                    alternatives: Vec::new(),
                     tolerations: &pod.tolerations,
                     host_ports: &pod.host_ports,
                 });
@@ -458,52 +468,73 @@ impl std::hash::Hash for ClassKey<'_> {
     }
 }
 
-/// The requirement sets to try, in Karpenter's relaxation order: each required node-affinity
-/// term in turn (the last is never dropped), with the heaviest remaining preferred term as if
-/// required; then the preferred terms are dropped one by one, heaviest first.
-fn alternatives(pod: &Pod) -> Vec<Alternative> {
+/// The requirement sets and topology constraints to try, in Karpenter's relaxation order
+/// (`kubernetes-sigs/karpenter: pkg/controllers/provisioning/scheduling/preferences.go`), one
+/// step at a time: try the next required node-affinity term while more than one remains (the
+/// last is never dropped); then drop the heaviest preferred pod-affinity term, then the
+/// heaviest preferred pod-anti-affinity term, then the heaviest preferred node-affinity term
+/// (the next heaviest is then honoured as if required), then one `ScheduleAnyway` spread.
+pub(crate) fn alternatives(pod: &Pod, constraints: &[Constraint]) -> Vec<Alternative> {
     let base = Requirements::from_labels(&pod.node_selector);
-    let terms: Vec<&Requirements> = if pod.required_node_affinity.is_empty() {
-        vec![]
-    } else {
-        pod.required_node_affinity.iter().collect()
-    };
+    let terms: Vec<&Requirements> = pod.required_node_affinity.iter().collect();
     let mut prefs: Vec<&crate::pod::Weighted<Requirements>> =
         pod.preferred_node_affinity.iter().collect();
     // Stable: equal weights keep their written order.
     prefs.sort_by_key(|p| std::cmp::Reverse(p.weight));
+    let by_weight = |softness: Softness| {
+        let mut v: Vec<usize> = (0..constraints.len())
+            .filter(|&i| constraints[i].softness == softness)
+            .collect();
+        v.sort_by_key(|&i| std::cmp::Reverse(constraints[i].weight));
+        v
+    };
+    let mut droppable: Vec<usize> = by_weight(Softness::PreferredAffinity);
+    droppable.extend(by_weight(Softness::PreferredAntiAffinity));
+    let spreads: Vec<usize> = (0..constraints.len())
+        .filter(|&i| constraints[i].softness == Softness::ScheduleAnyway)
+        .collect();
     let describe = |r: &Requirements| {
         let parts: Vec<String> = r.iter().map(|x| x.to_string()).collect();
         format!("preferred node affinity {}", parts.join(", "))
     };
-    let build = |term: Option<&Requirements>, pref: Option<&Requirements>| {
-        let mut r = base.clone();
-        if let Some(t) = term {
-            r.add_all(t);
-        }
-        if let Some(p) = pref {
-            r.add_all(p);
-        }
-        r
-    };
+    let mut term = 0usize;
+    let mut pref = 0usize;
+    let mut next_drop = 0usize;
+    let mut next_spread = 0usize;
+    let mut active = vec![true; constraints.len()];
+    let mut dropped: Vec<String> = Vec::new();
     let mut out = Vec::new();
-    let n_terms = terms.len().max(1);
-    let first_pref = prefs.first().map(|p| &p.term);
-    for i in 0..n_terms {
+    loop {
+        let mut reqs = base.clone();
+        if let Some(t) = terms.get(term) {
+            reqs.add_all(t);
+        }
+        if let Some(p) = prefs.get(pref) {
+            reqs.add_all(&p.term);
+        }
         out.push(Alternative {
-            reqs: build(terms.get(i).copied(), first_pref),
-            dropped: vec![],
-        });
-    }
-    let last_term = terms.last().copied();
-    let mut dropped = Vec::new();
-    for k in 0..prefs.len() {
-        dropped.push(describe(&prefs[k].term));
-        let next = prefs.get(k + 1).map(|p| &p.term);
-        out.push(Alternative {
-            reqs: build(last_term, next),
+            reqs,
+            active: active.clone(),
             dropped: dropped.clone(),
         });
+        if term + 1 < terms.len() {
+            term += 1;
+        } else if next_drop < droppable.len() {
+            let i = droppable[next_drop];
+            active[i] = false;
+            dropped.push(constraints[i].description.clone());
+            next_drop += 1;
+        } else if pref < prefs.len() {
+            dropped.push(describe(&prefs[pref].term));
+            pref += 1;
+        } else if next_spread < spreads.len() {
+            let i = spreads[next_spread];
+            active[i] = false;
+            dropped.push(constraints[i].description.clone());
+            next_spread += 1;
+        } else {
+            break;
+        }
     }
     out
 }
