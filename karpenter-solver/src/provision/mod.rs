@@ -83,8 +83,12 @@ struct Target {
 struct Claim {
     pool: usize,
     reqs: Requirements,
-    /// Positions in the pool's `types` still able to hold everything.
+    /// Positions in the pool's `types` still able to hold everything, cheapest first.
     types: Vec<usize>,
+    /// Launch price of each of `types`.
+    prices: Vec<f64>,
+    /// The cheapest launch price; filling the claim never raises it.
+    price: f64,
     used: Vec<i64>,
     ports: Vec<HostPort>,
     pods: Vec<usize>,
@@ -843,20 +847,21 @@ impl<'a> Solve<'a> {
             };
             let narrowed = merged != claim.reqs;
             let pool = &self.pools[p];
+            // Filling a claim never raises its price: only its cheapest types decide how many
+            // pods it can still take. Growing a claim into a dearer type is a new claim's job,
+            // where the packing is chosen by cost.
             let mut best = 0i64;
-            let mut per_type = Vec::with_capacity(claim.types.len());
-            for &j in &claim.types {
+            for (&j, &price) in claim.types.iter().zip(&claim.prices) {
+                if price > claim.price * (1.0 + 1e-9) {
+                    break;
+                }
                 let ti = &self.types[pool.types[j]];
-                let k = if mask.ok[j] && (!narrowed || ti.admits(&merged, &self.keys)) {
+                if mask.ok[j] && (!narrowed || ti.admits(&merged, &self.keys)) {
                     let mut room = ti.alloc.clone();
                     add_scaled(&mut room, &pool.overhead[j], -1);
                     add_scaled(&mut room, &claim.used, -1);
-                    copies(&class.req, &room)
-                } else {
-                    -1
-                };
-                best = best.max(k);
-                per_type.push(k);
+                    best = best.max(copies(&class.req, &room));
+                }
             }
             let mut k = (best.max(0) as usize).min(left).min(cap);
             if !class.host_ports.is_empty() {
@@ -865,18 +870,25 @@ impl<'a> Solve<'a> {
             if k == 0 {
                 continue;
             }
-            let req = class.req.clone();
-            let ports = class.host_ports.to_vec();
-            let claim = &mut self.claims[ci];
+            let mut used = claim.used.clone();
+            add_scaled(&mut used, &class.req, k as i64);
             let kept: Vec<usize> = claim
                 .types
                 .iter()
-                .zip(&per_type)
-                .filter(|(_, &kt)| kt >= k as i64)
-                .map(|(&j, _)| j)
+                .copied()
+                .filter(|&j| {
+                    let ti = &self.types[pool.types[j]];
+                    let mut need = used.clone();
+                    add_scaled(&mut need, &pool.overhead[j], 1);
+                    mask.ok[j] && fits(&need, &ti.alloc) && (!narrowed || ti.admits(&merged, &self.keys))
+                })
                 .collect();
-            claim.types = kept;
-            add_scaled(&mut claim.used, &req, k as i64);
+            let ports = class.host_ports.to_vec();
+            let (types, prices) = self.priced(p, kept, &merged);
+            let claim = &mut self.claims[ci];
+            claim.types = types;
+            claim.prices = prices;
+            claim.used = used;
             claim.reqs = merged;
             claim.ports.extend(ports);
             self.record(c, k, Place::Claim(ci));
@@ -1074,10 +1086,14 @@ impl<'a> Solve<'a> {
             }
             let charge = max_capacity(fitting.iter().map(|&j| self.types[pool.types[j]].it));
             self.pools[p].charge(&charge);
+            let (fitting, prices) = self.priced(p, fitting, &merged);
+            let Some(&price) = prices.first() else { break };
             self.claims.push(Claim {
                 pool: p,
                 reqs: merged.clone(),
                 types: fitting,
+                prices,
+                price,
                 used: used.clone(),
                 ports: Vec::new(),
                 pods: Vec::new(),
@@ -1094,6 +1110,22 @@ impl<'a> Solve<'a> {
             opened = true;
         }
         opened
+    }
+
+    /// Pool type positions with a launchable offering under `reqs`, cheapest first, with
+    /// their prices.
+    fn priced(&self, p: usize, types: Vec<usize>, reqs: &Requirements) -> (Vec<usize>, Vec<f64>) {
+        let pool = &self.pools[p];
+        let mut v: Vec<(f64, usize)> = types
+            .into_iter()
+            .filter_map(|j| {
+                self.types[pool.types[j]]
+                    .launch_offering(reqs, &self.reserved)
+                    .map(|o| (launch_rank(o), j))
+            })
+            .collect();
+        v.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        v.into_iter().map(|(r, j)| (j, r)).unzip()
     }
 
     /// Takes one unit of the reservation the claim would launch into, if any.
@@ -1460,6 +1492,17 @@ impl<'a> Solve<'a> {
         }
         totals.into_iter().fold(0.0, f64::max)
     }
+}
+
+/// A launch offering's price, with capacity types ranked before price: any reserved offering
+/// sorts before any spot one, and spot before on-demand, as the launch prefers them.
+fn launch_rank(o: &crate::instance_type::Offering) -> f64 {
+    let tier = match o.capacity_type {
+        CapacityType::Reserved => 0.0,
+        CapacityType::Spot => 1.0e6,
+        CapacityType::OnDemand => 2.0e6,
+    };
+    tier + o.price
 }
 
 fn reservations_for_output(solve: &Solve<'_>) -> ReservedLeft {
