@@ -83,6 +83,10 @@ struct Target {
 struct Claim {
     pool: usize,
     reqs: Requirements,
+    /// `reqs` interned.
+    reqs_id: u32,
+    /// An upper bound on the room left in any of the cheapest types, for quick rejection.
+    headroom: Vec<i64>,
     /// Positions in the pool's `types` still able to hold everything, cheapest first.
     types: Vec<usize>,
     /// Launch price of each of `types`.
@@ -95,11 +99,31 @@ struct Claim {
     topo: NodeTopology,
 }
 
+/// Which types of a pool a requirement set admits (template included).
+struct Admitted {
+    merged: Requirements,
+    merged_id: u32,
+    ok: Vec<bool>,
+    /// Admitted types with a launchable offering that no type as cheap has less room than,
+    /// cheapest first.
+    frontier: Vec<usize>,
+}
+
 /// Which types of a pool can hold one pod of a class under some requirements.
 struct Mask {
     merged: Requirements,
+    merged_id: u32,
     ok: Vec<bool>,
+    /// The admitted cost frontier, less the types one pod does not fit.
+    frontier: Vec<usize>,
 }
+
+/// Karpenter writes at most this many instance types into a NodeClaim (`MaxInstanceTypes`,
+/// 600 since v1.7); the list is cut, cheapest first, to it.
+const MAX_INSTANCE_TYPES: usize = 600;
+
+/// How many later classes a packing considers riding along with its seed class.
+const MAX_RIDERS: usize = 64;
 
 /// A candidate packing of a new claim: how many pods of each class, and at what price per
 /// share of the remaining demand.
@@ -107,7 +131,7 @@ struct Packing {
     score: f64,
     share: f64,
     pattern: Vec<(usize, usize)>,
-    merged: Requirements,
+    merged: u32,
 }
 
 /// Where pods were put.
@@ -117,7 +141,10 @@ enum Place {
     Claim(usize),
 }
 
-type MaskKey = (usize, usize, usize, String);
+type MaskKey = (usize, usize, u32);
+
+/// Per catalog type, the offerings a requirement set allows, filled lazily.
+type OfferRow = Vec<Option<Rc<[u16]>>>;
 
 /// Pods of one class sent to the same domains: `(key, value)` pins and how many pods.
 type DomainBatch = (Vec<(String, String)>, usize);
@@ -140,6 +167,17 @@ struct Solve<'a> {
     targets: Vec<Target>,
     claims: Vec<Claim>,
     masks: HashMap<MaskKey, Option<Rc<Mask>>>,
+    admitted: HashMap<(usize, u32), Option<Rc<Admitted>>>,
+    reqs: ReqTable,
+    /// Per requirement set, per catalog type: the offerings it allows (available, zone and
+    /// capacity type admitted).
+    offers: std::cell::RefCell<HashMap<u32, OfferRow>>,
+    /// Per requirement set: [`Self::best_offers`].
+    best: std::cell::RefCell<HashMap<u32, Rc<[Option<u16>]>>>,
+    /// Catalog types with a reserved offering, whose launch depends on reservations left.
+    has_reserved: Vec<bool>,
+    /// At most this many types are listed per claim, cheapest first.
+    max_types: usize,
     reserved: ReservedLeft,
     relaxed: Vec<(usize, Vec<String>)>,
     /// Why topology kept a class's pods back, when it did.
@@ -182,6 +220,12 @@ impl<'a> Solve<'a> {
         for class in &mut classes {
             class.constraints = constraints(class.pod, &mut topo);
             class.alternatives = alternatives(class.pod, &class.constraints);
+        }
+        let mut reqs = ReqTable::default();
+        for class in &mut classes {
+            for alt in &mut class.alternatives {
+                alt.reqs_id = reqs.intern(alt.reqs.clone());
+            }
         }
         let repellers = bound_repellers(snapshot, &mut topo);
         let g = topo.groups.len();
@@ -286,6 +330,20 @@ impl<'a> Solve<'a> {
             targets,
             claims: Vec::new(),
             masks: HashMap::new(),
+            admitted: HashMap::new(),
+            reqs,
+            offers: Default::default(),
+            best: Default::default(),
+            has_reserved: catalog
+                .instance_types
+                .iter()
+                .map(|t| {
+                    t.offerings
+                        .iter()
+                        .any(|o| o.capacity_type == CapacityType::Reserved)
+                })
+                .collect(),
+            max_types: MAX_INSTANCE_TYPES,
             reserved: reservations(catalog, snapshot),
             relaxed: Vec::new(),
             warnings,
@@ -350,33 +408,33 @@ impl<'a> Solve<'a> {
     /// Places what it can of class `c` under alternative `a`.
     fn place_alternative(&mut self, c: usize, a: usize) {
         let n = self.remaining(c);
-        let base = self.classes[c].alternatives[a].reqs.clone();
+        let alt = &self.classes[c].alternatives[a];
+        let (base, base_id) = (alt.reqs.clone(), alt.reqs_id);
         if !self.has_zonal(c, a) {
             self.topology_reason[c] = None;
-            self.place_batch(c, a, &base, String::new(), n);
+            self.place_batch(c, a, &base, base_id, n);
             return;
         }
         let (batches, reason) = self.assign_domains(c, a, n);
         self.topology_reason[c] = reason;
         for (pins, count) in batches {
             let mut reqs = base.clone();
-            let mut pin_key = String::new();
             for (k, v) in &pins {
                 reqs.add(Requirement::single(k.clone(), v.clone()));
-                pin_key.push_str(&format!("{k}={v};"));
             }
             if reqs.iter().any(|r| r.is_empty()) {
                 continue;
             }
-            self.place_batch(c, a, &reqs, pin_key, count);
+            let id = self.reqs.intern(reqs.clone());
+            self.place_batch(c, a, &reqs, id, count);
         }
     }
 
-    fn place_batch(&mut self, c: usize, a: usize, reqs: &Requirements, pin_key: String, n: usize) {
+    fn place_batch(&mut self, c: usize, a: usize, reqs: &Requirements, id: u32, n: usize) {
         let mut left = n;
         left -= self.place_on_targets(c, a, reqs, left);
-        left -= self.place_on_claims(c, a, &pin_key, reqs, left);
-        self.place_on_new_claims(c, a, &pin_key, reqs, left);
+        left -= self.place_on_claims(c, a, id, left);
+        self.place_on_new_claims(c, a, id, left);
     }
 
     /// Chooses a domain for each pod of class `c` on every non-hostname key its active
@@ -570,9 +628,9 @@ impl<'a> Solve<'a> {
                 }
             }
         }
-        let reqs = reqs.clone();
+        let id = class.alternatives[a].reqs_id;
         for p in 0..self.pools.len() {
-            let Some(mask) = self.mask(p, c, a, "", &reqs) else {
+            let Some(mask) = self.mask(p, c, id) else {
                 continue;
             };
             let pool = &self.pools[p];
@@ -772,68 +830,117 @@ impl<'a> Solve<'a> {
         n - left
     }
 
-    fn mask(
-        &mut self,
-        p: usize,
-        c: usize,
-        a: usize,
-        pin_key: &str,
-        reqs: &Requirements,
-    ) -> Option<Rc<Mask>> {
-        let key = (p, c, a, pin_key.to_owned());
-        if let Some(m) = self.masks.get(&key) {
+    /// Which pool types admit requirement set `id` (template included), cached per pool.
+    fn admitted(&mut self, p: usize, id: u32) -> Option<Rc<Admitted>> {
+        if let Some(a) = self.admitted.get(&(p, id)) {
+            return a.clone();
+        }
+        let pool = &self.pools[p];
+        let reqs = self.reqs.get(id);
+        let result = if pool
+            .template
+            .compatible(reqs, allow_undefined(&self.keys))
+            .is_err()
+        {
+            None
+        } else {
+            let mut merged = pool.template.clone();
+            merged.add_all(reqs);
+            if merged.iter().any(|r| r.is_empty() && !r.allows_absent()) {
+                None
+            } else {
+                let ok: Vec<bool> = pool
+                    .types
+                    .iter()
+                    .map(|&t| self.types[t].admits(&merged, &self.keys))
+                    .collect();
+                // The cost frontier: a type is dropped when a type no dearer has at least its
+                // room in every resource. Packings are only tried on frontier types.
+                let mut priced: Vec<(f64, usize)> = (0..pool.types.len())
+                    .filter(|&j| ok[j])
+                    .filter_map(|j| {
+                        self.types[pool.types[j]]
+                            .launch_offering(&merged, &self.reserved)
+                            .map(|o| (launch_rank(o), j))
+                    })
+                    .collect();
+                priced.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                let mut frontier: Vec<usize> = Vec::new();
+                for &(_, j) in &priced {
+                    let room_j =
+                        |d: usize| self.types[pool.types[j]].alloc[d] - pool.overhead[j][d];
+                    let dominated = frontier.iter().any(|&f| {
+                        (0..self.dims.len()).all(|d| {
+                            self.types[pool.types[f]].alloc[d] - pool.overhead[f][d] >= room_j(d)
+                        })
+                    });
+                    if !dominated {
+                        frontier.push(j);
+                    }
+                }
+                let merged_id = self.reqs.intern(merged.clone());
+                Some(Rc::new(Admitted {
+                    merged,
+                    merged_id,
+                    ok,
+                    frontier,
+                }))
+            }
+        };
+        self.admitted.insert((p, id), result.clone());
+        result
+    }
+
+    /// Which types of pool `p` can hold one pod of class `c` under requirement set `id`.
+    fn mask(&mut self, p: usize, c: usize, id: u32) -> Option<Rc<Mask>> {
+        if let Some(m) = self.masks.get(&(p, c, id)) {
             return m.clone();
         }
-        let m = self.compute_mask(p, c, reqs).map(Rc::new);
-        self.masks.insert(key, m.clone());
+        let m = if untolerated(&self.pools[p].pool.taints, self.classes[c].tolerations).is_some() {
+            None
+        } else {
+            self.admitted(p, id).map(|adm| {
+                let pool = &self.pools[p];
+                let req = &self.classes[c].req;
+                let ok: Vec<bool> = (0..pool.types.len())
+                    .map(|j| {
+                        adm.ok[j]
+                            && fits_with(req, &pool.overhead[j], &self.types[pool.types[j]].alloc)
+                    })
+                    .collect();
+                let frontier = adm.frontier.iter().copied().filter(|&j| ok[j]).collect();
+                Rc::new(Mask {
+                    merged: adm.merged.clone(),
+                    merged_id: adm.merged_id,
+                    ok,
+                    frontier,
+                })
+            })
+        };
+        self.masks.insert((p, c, id), m.clone());
         m
     }
 
-    fn compute_mask(&self, p: usize, c: usize, reqs: &Requirements) -> Option<Mask> {
-        let pool = &self.pools[p];
-        let class = &self.classes[c];
-        if untolerated(&pool.pool.taints, class.tolerations).is_some() {
-            return None;
-        }
-        pool.template
-            .compatible(reqs, allow_undefined(&self.keys))
-            .ok()?;
-        let mut merged = pool.template.clone();
-        merged.add_all(reqs);
-        if merged.iter().any(|r| r.is_empty() && !r.allows_absent()) {
-            return None;
-        }
-        let ok = pool
-            .types
-            .iter()
-            .zip(&pool.overhead)
-            .map(|(&t, ovh)| {
-                let ti = &self.types[t];
-                let mut need = class.req.clone();
-                add_scaled(&mut need, ovh, 1);
-                fits(&need, &ti.alloc) && ti.admits(&merged, &self.keys)
-            })
-            .collect();
-        Some(Mask { merged, ok })
-    }
-
-    fn place_on_claims(
-        &mut self,
-        c: usize,
-        a: usize,
-        pin_key: &str,
-        reqs: &Requirements,
-        n: usize,
-    ) -> usize {
+    fn place_on_claims(&mut self, c: usize, a: usize, id: u32, n: usize) -> usize {
         let mut left = n;
+        let mut pool_masks: Vec<Option<Option<Rc<Mask>>>> = vec![None; self.pools.len()];
         for ci in 0..self.claims.len() {
             if left == 0 {
                 break;
             }
             let p = self.claims[ci].pool;
-            let Some(mask) = self.mask(p, c, a, pin_key, reqs) else {
+            if !fits(&self.classes[c].req, &self.claims[ci].headroom) {
                 continue;
+            }
+            let mask = match &pool_masks[p] {
+                Some(m) => m.clone(),
+                None => {
+                    let m = self.mask(p, c, id);
+                    pool_masks[p] = Some(m.clone());
+                    m
+                }
             };
+            let Some(mask) = mask else { continue };
             let class = &self.classes[c];
             let claim = &self.claims[ci];
             if !class.host_ports.is_empty() && ports_clash(class.host_ports, &claim.ports) {
@@ -842,10 +949,22 @@ impl<'a> Solve<'a> {
             let Some(cap) = self.host_cap(&claim.topo, c, a, false) else {
                 continue;
             };
-            let Some(merged) = merge_reqs(&claim.reqs, &mask.merged) else {
+            let claim_reqs = claim.reqs_id;
+            let Some(merged) = self.reqs.merge(claim_reqs, mask.merged_id) else {
                 continue;
             };
-            let narrowed = merged != claim.reqs;
+            let narrowed = merged != claim_reqs;
+            let admitted = if narrowed {
+                match self.admitted(p, merged) {
+                    Some(adm) => Some(adm),
+                    None => continue,
+                }
+            } else {
+                None
+            };
+            let admits = |j: usize| admitted.as_ref().is_none_or(|adm| adm.ok[j]);
+            let class = &self.classes[c];
+            let claim = &self.claims[ci];
             let pool = &self.pools[p];
             // Filling a claim never raises its price: only its cheapest types decide how many
             // pods it can still take. Growing a claim into a dearer type is a new claim's job,
@@ -855,12 +974,14 @@ impl<'a> Solve<'a> {
                 if price > claim.price * (1.0 + 1e-9) {
                     break;
                 }
-                let ti = &self.types[pool.types[j]];
-                if mask.ok[j] && (!narrowed || ti.admits(&merged, &self.keys)) {
-                    let mut room = ti.alloc.clone();
-                    add_scaled(&mut room, &pool.overhead[j], -1);
-                    add_scaled(&mut room, &claim.used, -1);
-                    best = best.max(copies(&class.req, &room));
+                if mask.ok[j] && admits(j) {
+                    let alloc = &self.types[pool.types[j]].alloc;
+                    best = best.max(copies_left(
+                        &class.req,
+                        alloc,
+                        &pool.overhead[j],
+                        &claim.used,
+                    ));
                 }
             }
             let mut k = (best.max(0) as usize).min(left).min(cap);
@@ -877,19 +998,22 @@ impl<'a> Solve<'a> {
                 .iter()
                 .copied()
                 .filter(|&j| {
-                    let ti = &self.types[pool.types[j]];
-                    let mut need = used.clone();
-                    add_scaled(&mut need, &pool.overhead[j], 1);
-                    mask.ok[j] && fits(&need, &ti.alloc) && (!narrowed || ti.admits(&merged, &self.keys))
+                    mask.ok[j]
+                        && admits(j)
+                        && fits_with(&used, &pool.overhead[j], &self.types[pool.types[j]].alloc)
                 })
                 .collect();
             let ports = class.host_ports.to_vec();
-            let (types, prices) = self.priced(p, kept, &merged);
+            let reqs = self.reqs.get(merged).clone();
+            let (types, prices) = self.priced(p, kept, merged);
+            let headroom = self.headroom(p, &types, &prices, &used);
             let claim = &mut self.claims[ci];
             claim.types = types;
             claim.prices = prices;
+            claim.headroom = headroom;
             claim.used = used;
-            claim.reqs = merged;
+            claim.reqs = reqs;
+            claim.reqs_id = merged;
             claim.ports.extend(ports);
             self.record(c, k, Place::Claim(ci));
             left -= k;
@@ -897,19 +1021,32 @@ impl<'a> Solve<'a> {
         n - left
     }
 
-    fn place_on_new_claims(
-        &mut self,
-        c: usize,
-        a: usize,
-        pin_key: &str,
-        reqs: &Requirements,
-        n: usize,
-    ) {
+    /// The most room any of a claim's cheapest types has left, per resource: a pod that does
+    /// not fit in it fits none of them.
+    fn headroom(&self, p: usize, types: &[usize], prices: &[f64], used: &[i64]) -> Vec<i64> {
+        let pool = &self.pools[p];
+        let mut h = vec![i64::MIN; used.len()];
+        let Some(&cheapest) = prices.first() else {
+            return vec![-1; used.len()];
+        };
+        for (&j, &price) in types.iter().zip(prices) {
+            if price > cheapest * (1.0 + 1e-9) {
+                break;
+            }
+            let alloc = &self.types[pool.types[j]].alloc;
+            for d in 0..used.len() {
+                h[d] = h[d].max(alloc[d] - pool.overhead[j][d] - used[d]);
+            }
+        }
+        h
+    }
+
+    fn place_on_new_claims(&mut self, c: usize, a: usize, id: u32, n: usize) {
         let target = self.taken[c] + n;
         while self.taken[c] < target {
             let mut opened = false;
             for p in 0..self.pools.len() {
-                let Some(mask) = self.mask(p, c, a, pin_key, reqs) else {
+                let Some(mask) = self.mask(p, c, id) else {
                     continue;
                 };
                 if self.open_claims(p, c, a, &mask, target - self.taken[c]) {
@@ -932,68 +1069,68 @@ impl<'a> Solve<'a> {
         let Some(cap) = self.host_cap(&fresh, c, a, true) else {
             return false;
         };
-        // Later classes that could share a node, with their own masks (first alternative).
+        // Later classes that could share the node: no topology of their own, no host ports,
+        // and the smallest ones first considered last (first-fit-decreasing).
         let later: Vec<usize> = (c + 1..self.classes.len())
             .filter(|&c2| {
                 self.remaining(c2) > 0
                     && self.classes[c2].host_ports.is_empty()
                     && self.free_rider[c2]
             })
+            .take(MAX_RIDERS)
             .collect();
         let later_masks: Vec<(usize, Rc<Mask>)> = later
             .into_iter()
             .filter_map(|c2| {
-                let reqs = self.classes[c2].alternatives[0].reqs.clone();
-                self.mask(p, c2, 0, "", &reqs).map(|m| (c2, m))
+                let id = self.classes[c2].alternatives[0].reqs_id;
+                self.mask(p, c2, id).map(|m| (c2, m))
             })
             .collect();
         let pool = &self.pools[p];
-        let mut seen: HashSet<(Vec<i64>, u64)> = HashSet::new();
+        let dims = self.dims.len();
         let mut best: Option<Packing> = None;
-        for (j, &t) in pool.types.iter().enumerate() {
-            if !mask.ok[j] {
-                continue;
-            }
-            let ti = &self.types[t];
+        let mut used = vec![0i64; dims];
+        for &j in &mask.frontier {
+            let ti = &self.types[pool.types[j]];
             if !pool.within_limits(&ti.it.capacity) {
                 continue;
             }
-            let Some(offer) = ti.launch_offering(&mask.merged, &self.reserved) else {
+            let Some(price) = self
+                .launch(pool.types[j], mask.merged_id, &self.reserved)
+                .map(|o| o.price)
+            else {
                 continue;
             };
-            let mut room = ti.alloc.clone();
-            add_scaled(&mut room, &pool.overhead[j], -1);
-            if !seen.insert((room.clone(), offer.price.to_bits())) {
-                continue;
-            }
+            let ovh = &pool.overhead[j];
             let class = &self.classes[c];
-            let mut k0 = (copies(&class.req, &room).max(0) as usize).min(n).min(cap);
+            used.iter_mut().for_each(|u| *u = 0);
+            let mut k0 = (copies_left(&class.req, &ti.alloc, ovh, &used).max(0) as usize)
+                .min(n)
+                .min(cap);
             if !class.host_ports.is_empty() {
                 k0 = k0.min(1);
             }
             if k0 == 0 {
                 continue;
             }
-            let mut used = vec![0; room.len()];
             add_scaled(&mut used, &class.req, k0 as i64);
             let mut pattern = vec![(c, k0)];
-            let mut merged = mask.merged.clone();
+            let mut merged = mask.merged_id;
             for (c2, m2) in &later_masks {
                 if !m2.ok[j] {
                     continue;
                 }
                 let cl2 = &self.classes[*c2];
-                let mut free = room.clone();
-                add_scaled(&mut free, &used, -1);
-                let k2 = (copies(&cl2.req, &free).max(0) as usize).min(self.remaining(*c2));
+                let k2 = (copies_left(&cl2.req, &ti.alloc, ovh, &used).max(0) as usize)
+                    .min(self.remaining(*c2));
                 if k2 == 0 {
                     continue;
                 }
-                if m2.merged != merged {
-                    let Some(m) = merge_reqs(&merged, &m2.merged) else {
+                if m2.merged_id != merged {
+                    let Some(m) = self.reqs.merge(merged, m2.merged_id) else {
                         continue;
                     };
-                    if !ti.admits(&m, &self.keys) {
+                    if !self.types[pool.types[j]].admits(self.reqs.get(m), &self.keys) {
                         continue;
                     }
                     merged = m;
@@ -1010,7 +1147,7 @@ impl<'a> Solve<'a> {
             if share <= 0.0 {
                 continue;
             }
-            let score = offer.price / share;
+            let score = price / share;
             let better = match &best {
                 None => true,
                 // Cheaper per share wins; on a tie, the bigger share (fewer nodes).
@@ -1035,33 +1172,34 @@ impl<'a> Solve<'a> {
             return false;
         };
         // Every type of the pool that holds the whole packing.
-        let mut used = vec![0; self.dims.len()];
+        let mut used = vec![0; dims];
         for &(cl, k) in &pattern {
             add_scaled(&mut used, &self.classes[cl].req, k as i64);
         }
         let mut pattern_masks: Vec<Rc<Mask>> = Vec::with_capacity(pattern.len());
         for &(cl, _) in &pattern[1..] {
-            let reqs = self.classes[cl].alternatives[0].reqs.clone();
-            match self.mask(p, cl, 0, "", &reqs) {
+            let id = self.classes[cl].alternatives[0].reqs_id;
+            match self.mask(p, cl, id) {
                 Some(m) => pattern_masks.push(m),
                 None => return false,
             }
         }
+        let Some(admitted) = self.admitted(p, merged) else {
+            return false;
+        };
         let pool = &self.pools[p];
         let types: Vec<usize> = (0..pool.types.len())
             .filter(|&j| {
-                let ti = &self.types[pool.types[j]];
-                let mut need = used.clone();
-                add_scaled(&mut need, &pool.overhead[j], 1);
                 mask.ok[j]
+                    && admitted.ok[j]
                     && pattern_masks.iter().all(|m| m.ok[j])
-                    && fits(&need, &ti.alloc)
-                    && ti.admits(&merged, &self.keys)
+                    && fits_with(&used, &pool.overhead[j], &self.types[pool.types[j]].alloc)
             })
             .collect();
         if types.is_empty() {
             return false;
         }
+        let reqs = self.reqs.get(merged).clone();
         let mut budget = n;
         let mut opened = false;
         loop {
@@ -1084,16 +1222,24 @@ impl<'a> Solve<'a> {
             if fitting.is_empty() {
                 break;
             }
-            let charge = max_capacity(fitting.iter().map(|&j| self.types[pool.types[j]].it));
-            self.pools[p].charge(&charge);
-            let (fitting, prices) = self.priced(p, fitting, &merged);
+            // Karpenter charges a claim the largest capacity it may become.
+            let charge = if pool.limits_left.is_some() {
+                max_capacity(fitting.iter().map(|&j| self.types[pool.types[j]].it))
+            } else {
+                Resources::new()
+            };
+            let (fitting, prices) = self.priced(p, fitting, merged);
             let Some(&price) = prices.first() else { break };
+            self.pools[p].charge(&charge);
+            let headroom = self.headroom(p, &fitting, &prices, &used);
             self.claims.push(Claim {
                 pool: p,
-                reqs: merged.clone(),
+                reqs: reqs.clone(),
+                reqs_id: merged,
                 types: fitting,
                 prices,
                 price,
+                headroom,
                 used: used.clone(),
                 ports: Vec::new(),
                 pods: Vec::new(),
@@ -1112,15 +1258,83 @@ impl<'a> Solve<'a> {
         opened
     }
 
-    /// Pool type positions with a launchable offering under `reqs`, cheapest first, with
-    /// their prices.
-    fn priced(&self, p: usize, types: Vec<usize>, reqs: &Requirements) -> (Vec<usize>, Vec<f64>) {
+    /// The offerings of catalog type `t` requirement set `id` allows, cached.
+    fn offers(&self, t: usize, id: u32) -> Rc<[u16]> {
+        let mut cache = self.offers.borrow_mut();
+        let row = cache
+            .entry(id)
+            .or_insert_with(|| vec![None; self.types.len()]);
+        if let Some(v) = &row[t] {
+            return v.clone();
+        }
+        let reqs = self.reqs.get(id);
+        let v: Rc<[u16]> = self.types[t]
+            .offering_indices(reqs)
+            .map(|i| i as u16)
+            .collect();
+        row[t] = Some(v.clone());
+        v
+    }
+
+    /// Per catalog type, the offering a launch under requirement set `id` would use when no
+    /// reservation is exhausted; cached per set.
+    fn best_offers(&self, id: u32) -> Rc<[Option<u16>]> {
+        if let Some(t) = self.best.borrow().get(&id) {
+            return t.clone();
+        }
+        let table: Rc<[Option<u16>]> = (0..self.types.len())
+            .map(|t| {
+                let offerings = &self.types[t].it.offerings;
+                self.offers(t, id).iter().copied().min_by(|&a, &b| {
+                    launch_rank(&offerings[usize::from(a)])
+                        .total_cmp(&launch_rank(&offerings[usize::from(b)]))
+                })
+            })
+            .collect();
+        self.best.borrow_mut().insert(id, table.clone());
+        table
+    }
+
+    /// The offering a launch of type `t` under requirement set `id` would use: reserved
+    /// first while its reservation lasts, then spot, then on-demand, cheapest within.
+    /// `table` is [`Self::best_offers`] for `id`.
+    fn launch_in<'s>(
+        &'s self,
+        table: &[Option<u16>],
+        t: usize,
+        id: u32,
+        reserved: &ReservedLeft,
+    ) -> Option<&'s crate::instance_type::Offering> {
+        let offerings = &self.types[t].it.offerings;
+        if !self.has_reserved[t] {
+            return table[t].map(|i| &offerings[usize::from(i)]);
+        }
+        self.offers(t, id)
+            .iter()
+            .map(|&i| &offerings[usize::from(i)])
+            .filter(|o| o.capacity_type != CapacityType::Reserved || reservation_open(o, reserved))
+            .min_by(|a, b| launch_rank(a).total_cmp(&launch_rank(b)))
+    }
+
+    fn launch(
+        &self,
+        t: usize,
+        id: u32,
+        reserved: &ReservedLeft,
+    ) -> Option<&crate::instance_type::Offering> {
+        let table = self.best_offers(id);
+        self.launch_in(&table, t, id, reserved)
+    }
+
+    /// Pool type positions with a launchable offering under requirement set `id`, cheapest
+    /// first, with their launch ranks.
+    fn priced(&self, p: usize, types: Vec<usize>, id: u32) -> (Vec<usize>, Vec<f64>) {
         let pool = &self.pools[p];
+        let table = self.best_offers(id);
         let mut v: Vec<(f64, usize)> = types
             .into_iter()
             .filter_map(|j| {
-                self.types[pool.types[j]]
-                    .launch_offering(reqs, &self.reserved)
+                self.launch_in(&table, pool.types[j], id, &self.reserved)
                     .map(|o| (launch_rank(o), j))
             })
             .collect();
@@ -1132,23 +1346,15 @@ impl<'a> Solve<'a> {
     fn reserve(&mut self, ci: usize) {
         let claim = &self.claims[ci];
         let pool = &self.pools[claim.pool];
-        let best = claim
+        // Types are kept cheapest first, so the first is what the launch would use.
+        let reservation = claim
             .types
-            .iter()
-            .filter_map(|&j| self.types[pool.types[j]].launch_offering(&claim.reqs, &self.reserved))
-            .min_by(|a, b| {
-                (a.capacity_type, a.price)
-                    .partial_cmp(&(b.capacity_type, b.price))
-                    .unwrap_or(std::cmp::Ordering::Equal)
-            });
-        if let Some(o) = best {
-            if o.capacity_type == CapacityType::Reserved {
-                if let Some(id) = &o.reservation_id {
-                    if let Some(v) = self.reserved.get_mut(id) {
-                        *v -= 1;
-                    }
-                }
-            }
+            .first()
+            .and_then(|&j| self.launch(pool.types[j], claim.reqs_id, &self.reserved))
+            .filter(|o| o.capacity_type == CapacityType::Reserved)
+            .and_then(|o| o.reservation_id.clone());
+        if let Some(v) = reservation.and_then(|id| self.reserved.get_mut(&id)) {
+            *v -= 1;
         }
     }
 
@@ -1358,12 +1564,13 @@ impl<'a> Solve<'a> {
         reserved: &mut ReservedLeft,
     ) -> Option<NewNodeClaim> {
         let pool = &self.pools[claim.pool];
+        let table = self.best_offers(claim.reqs_id);
         let mut typed: Vec<(CapacityType, f64, &str, usize)> = claim
             .types
             .iter()
             .filter_map(|&j| {
                 let ti = &self.types[pool.types[j]];
-                ti.launch_offering(&claim.reqs, reserved)
+                self.launch_in(&table, pool.types[j], claim.reqs_id, reserved)
                     .map(|o| (o.capacity_type, o.price, ti.it.name.as_str(), j))
             })
             .collect();
@@ -1374,10 +1581,10 @@ impl<'a> Solve<'a> {
                 .then(a.2.cmp(b.2))
         });
         let &(ct, price, _, first) = typed.first()?;
+        typed.truncate(self.max_types);
         if ct == CapacityType::Reserved {
-            let ti = &self.types[pool.types[first]];
-            if let Some(id) = ti
-                .launch_offering(&claim.reqs, reserved)
+            if let Some(id) = self
+                .launch(pool.types[first], claim.reqs_id, reserved)
                 .and_then(|o| o.reservation_id.clone())
             {
                 if let Some(v) = reserved.get_mut(&id) {
@@ -1388,21 +1595,24 @@ impl<'a> Solve<'a> {
         let mut zones = std::collections::BTreeSet::new();
         let mut cts = std::collections::BTreeSet::new();
         for &(_, _, _, j) in &typed {
-            let ti = &self.types[pool.types[j]];
-            for o in ti.offerings(&claim.reqs) {
+            let offerings = &self.types[pool.types[j]].it.offerings;
+            for o in self
+                .offers(pool.types[j], claim.reqs_id)
+                .iter()
+                .map(|&i| &offerings[usize::from(i)])
+            {
                 if o.capacity_type == CapacityType::Reserved
                     && !reservation_open(o, reserved)
                     && ct != CapacityType::Reserved
                 {
                     continue;
                 }
-                let [(_, z), _] = offering_labels(o);
-                zones.insert(z);
+                zones.insert(o.zone.as_str());
                 cts.insert(o.capacity_type);
             }
         }
         let instance_types: Vec<String> = typed.iter().map(|t| t.2.to_owned()).collect();
-        let zones: Vec<String> = zones.into_iter().collect();
+        let zones: Vec<String> = zones.into_iter().map(str::to_owned).collect();
         let capacity_types: Vec<String> = cts.into_iter().map(|c| c.as_str().to_owned()).collect();
         let mut requests = claim.used.clone();
         add_scaled(&mut requests, &pool.overhead[first], 1);
@@ -1460,8 +1670,8 @@ impl<'a> Solve<'a> {
             let alts = self.classes[c].alternatives.len();
             for p in 0..self.pools.len() {
                 for a in 0..alts {
-                    let reqs = self.classes[c].alternatives[a].reqs.clone();
-                    let Some(mask) = self.mask(p, c, a, "", &reqs) else {
+                    let id = self.classes[c].alternatives[a].reqs_id;
+                    let Some(mask) = self.mask(p, c, id) else {
                         continue;
                     };
                     let pool = &self.pools[p];
@@ -1524,19 +1734,6 @@ fn reservations_for_output(solve: &Solve<'_>) -> ReservedLeft {
         }
     }
     left
-}
-
-/// Both requirement sets at once, or `None` when some key admits no value.
-fn merge_reqs(a: &Requirements, b: &Requirements) -> Option<Requirements> {
-    if a == b {
-        return Some(a.clone());
-    }
-    if !a.intersects(b) {
-        return None;
-    }
-    let mut m = a.clone();
-    m.add_all(b);
-    Some(m)
 }
 
 fn ports_clash(wanted: &[HostPort], used: &[HostPort]) -> bool {

@@ -172,6 +172,28 @@ impl<'a> TypeInfo<'a> {
         })
     }
 
+    /// Positions of the available offerings whose zone and capacity type `reqs` allow.
+    pub fn offering_indices<'r>(
+        &'a self,
+        reqs: &'r Requirements,
+    ) -> impl Iterator<Item = usize> + 'r
+    where
+        'a: 'r,
+    {
+        let zone = reqs.get(LABEL_ZONE);
+        let ct = reqs.get(LABEL_CAPACITY_TYPE);
+        self.it
+            .offerings
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, o)| {
+                (o.available
+                    && zone.is_none_or(|z| z.has(&o.zone))
+                    && ct.is_none_or(|c| c.has(o.capacity_type.as_str())))
+                .then_some(i)
+            })
+    }
+
     /// The cheapest available offering `reqs` allows, preferring capacity types in launch
     /// order (reserved, spot, on-demand).
     pub fn launch_offering(
@@ -328,6 +350,8 @@ pub(crate) fn daemon_runs_on_labels(d: &DaemonSet, labels: &Labels, taints: &[Ta
 /// One way to place a class: its strict requirements plus the preferences still honoured.
 pub(crate) struct Alternative {
     pub reqs: Requirements,
+    /// `reqs` interned in the solve's [`ReqTable`].
+    pub reqs_id: u32,
     /// Which of the class's topology constraints still hold.
     pub active: Vec<bool>,
     /// The preferences dropped to reach this alternative, in words.
@@ -514,6 +538,7 @@ pub(crate) fn alternatives(pod: &Pod, constraints: &[Constraint]) -> Vec<Alterna
         }
         out.push(Alternative {
             reqs,
+            reqs_id: 0,
             active: active.clone(),
             dropped: dropped.clone(),
         });
@@ -654,12 +679,71 @@ pub(crate) fn describe_requests(r: &Resources) -> String {
     }
 }
 
-pub(crate) fn offering_labels(o: &Offering) -> [(String, String); 2] {
-    [
-        (LABEL_ZONE.to_owned(), o.zone.clone()),
-        (
-            LABEL_CAPACITY_TYPE.to_owned(),
-            o.capacity_type.as_str().to_owned(),
-        ),
-    ]
+/// Requirement sets interned to small ids, so hot loops compare and cache by integer.
+#[derive(Default)]
+pub(crate) struct ReqTable {
+    list: Vec<Requirements>,
+    index: HashMap<Requirements, u32>,
+    merges: HashMap<(u32, u32), Option<u32>>,
+}
+
+impl ReqTable {
+    pub fn intern(&mut self, r: Requirements) -> u32 {
+        if let Some(&id) = self.index.get(&r) {
+            return id;
+        }
+        let id = self.list.len() as u32;
+        self.index.insert(r.clone(), id);
+        self.list.push(r);
+        id
+    }
+
+    pub fn get(&self, id: u32) -> &Requirements {
+        &self.list[id as usize]
+    }
+
+    /// Both sets at once, or `None` when some key they share admits no common value.
+    pub fn merge(&mut self, a: u32, b: u32) -> Option<u32> {
+        if a == b {
+            return Some(a);
+        }
+        let key = (a.min(b), a.max(b));
+        if let Some(&m) = self.merges.get(&key) {
+            return m;
+        }
+        let (ra, rb) = (self.get(a), self.get(b));
+        let m = if ra.intersects(rb) {
+            let mut m = ra.clone();
+            m.add_all(rb);
+            Some(self.intern(m))
+        } else {
+            None
+        };
+        self.merges.insert(key, m);
+        m
+    }
+}
+
+/// `used + overhead <= alloc` in every dimension, without allocating.
+pub(crate) fn fits_with(used: &[i64], overhead: &[i64], alloc: &[i64]) -> bool {
+    used.iter()
+        .zip(overhead)
+        .zip(alloc)
+        .all(|((u, o), a)| u + o <= *a)
+}
+
+/// How many copies of `req` fit in `alloc - overhead - used`, without allocating; -1 when
+/// the node is already over.
+pub(crate) fn copies_left(req: &[i64], alloc: &[i64], overhead: &[i64], used: &[i64]) -> i64 {
+    let mut k = i64::MAX;
+    for d in 0..req.len() {
+        let room = alloc[d] - overhead[d] - used[d];
+        if room < 0 {
+            return -1;
+        }
+        if req[d] > 0 {
+            k = k.min(room / req[d]);
+        }
+    }
+    k
 }
