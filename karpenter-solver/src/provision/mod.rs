@@ -176,6 +176,8 @@ struct Solve<'a> {
     best: std::cell::RefCell<HashMap<u32, Rc<[Option<u16>]>>>,
     /// Catalog types with a reserved offering, whose launch depends on reservations left.
     has_reserved: Vec<bool>,
+    /// [`Self::pool_domains`], cached.
+    domain_cache: HashMap<(usize, u32, Vec<i64>, String), Rc<BTreeSet<String>>>,
     /// At most this many types are listed per claim, cheapest first.
     max_types: usize,
     reserved: ReservedLeft,
@@ -333,6 +335,7 @@ impl<'a> Solve<'a> {
             admitted: HashMap::new(),
             reqs,
             offers: Default::default(),
+            domain_cache: HashMap::new(),
             best: Default::default(),
             has_reserved: catalog
                 .instance_types
@@ -633,31 +636,54 @@ impl<'a> Solve<'a> {
             let Some(mask) = self.mask(p, c, id) else {
                 continue;
             };
-            let pool = &self.pools[p];
-            for (j, &t) in pool.types.iter().enumerate() {
-                if !mask.ok[j] {
-                    continue;
-                }
-                let ti = &self.types[t];
-                if key == LABEL_ZONE {
-                    placeable.extend(ti.offerings(&mask.merged).map(|o| o.zone.clone()));
-                } else if key == LABEL_CAPACITY_TYPE {
-                    placeable.extend(
-                        ti.offerings(&mask.merged)
-                            .map(|o| o.capacity_type.as_str().to_owned()),
-                    );
-                } else if let Some(v) = ti.labels.get(key) {
-                    placeable.insert(v.clone());
-                } else if let Some(r) = mask.merged.get(key) {
-                    if !r.is_complement() {
-                        placeable.extend(r.values().iter().cloned());
-                    }
-                }
-            }
+            placeable.extend(self.pool_domains(p, c, &mask, key).iter().cloned());
         }
         let placeable_sorted: Vec<String> = placeable.iter().cloned().collect();
         let counted: Vec<String> = counted.union(&placeable).cloned().collect();
         (counted, placeable_sorted)
+    }
+
+    /// The values of `key` pool `p` can launch for pods of class `c` under `mask`: offering
+    /// zones or capacity types, type labels, or the pool's own values. Cached per pool,
+    /// requirement set and class size.
+    fn pool_domains(&mut self, p: usize, c: usize, mask: &Mask, key: &str) -> Rc<BTreeSet<String>> {
+        let cache_key = (
+            p,
+            mask.merged_id,
+            self.classes[c].req.clone(),
+            key.to_owned(),
+        );
+        if let Some(d) = self.domain_cache.get(&cache_key) {
+            return d.clone();
+        }
+        let pool = &self.pools[p];
+        let mut seen: HashSet<&str> = HashSet::new();
+        for (j, &t) in pool.types.iter().enumerate() {
+            if !mask.ok[j] {
+                continue;
+            }
+            let ti = &self.types[t];
+            let offerings = &ti.it.offerings;
+            if key == LABEL_ZONE || key == LABEL_CAPACITY_TYPE {
+                for &i in self.offers(t, mask.merged_id).iter() {
+                    let o = &offerings[usize::from(i)];
+                    seen.insert(if key == LABEL_ZONE {
+                        o.zone.as_str()
+                    } else {
+                        o.capacity_type.as_str()
+                    });
+                }
+            } else if let Some(v) = ti.labels.get(key) {
+                seen.insert(v.as_str());
+            } else if let Some(r) = mask.merged.get(key) {
+                if !r.is_complement() {
+                    seen.extend(r.values().iter().map(String::as_str));
+                }
+            }
+        }
+        let d: Rc<BTreeSet<String>> = Rc::new(seen.into_iter().map(str::to_owned).collect());
+        self.domain_cache.insert(cache_key, d.clone());
+        d
     }
 
     /// How many more pods of class `c` (alternative `a`) a node with `topo` may take, as its
@@ -1942,45 +1968,45 @@ fn manifest(
             }
         }
     }
-    let mut reqs: Requirements = claim.reqs.clone();
-    let pinned = |key: &str, values: &[String]| {
-        let mut r =
-            Requirement::new(key, Operator::In, values).unwrap_or_else(|_| Requirement::any(key));
-        r.min_values = claim.reqs.get(key).and_then(|x| x.min_values);
-        r
+    let selector = |key: String, op: Operator, values: Vec<String>, min_values: Option<u32>| {
+        let mut m = Map::new();
+        m.insert("key".into(), key.into());
+        m.insert("operator".into(), op.as_str().into());
+        if !values.is_empty() {
+            m.insert("values".into(), values.into());
+        }
+        if let Some(mv) = min_values {
+            m.insert("minValues".into(), mv.into());
+        }
+        Value::Object(m)
     };
-    if !instance_types.is_empty() {
-        reqs.remove(LABEL_INSTANCE_TYPE);
-        reqs.add(pinned(LABEL_INSTANCE_TYPE, instance_types));
+    // Instance types, zones and capacity types are pinned to what the claim may launch, in
+    // the plan's order (instance types cheapest first).
+    let pinned: [(&str, &[String]); 3] = [
+        (LABEL_INSTANCE_TYPE, instance_types),
+        (LABEL_ZONE, zones),
+        (LABEL_CAPACITY_TYPE, capacity_types),
+    ];
+    let mut requirements: Vec<Value> = Vec::new();
+    for r in claim.reqs.iter() {
+        if pinned.iter().any(|(k, v)| *k == r.key && !v.is_empty()) {
+            continue;
+        }
+        for (key, op, values) in r.to_node_selector() {
+            requirements.push(selector(key, op, values, r.min_values));
+        }
     }
-    if !zones.is_empty() {
-        reqs.remove(LABEL_ZONE);
-        reqs.add(pinned(LABEL_ZONE, zones));
+    for (key, values) in pinned {
+        if !values.is_empty() {
+            let min_values = claim.reqs.get(key).and_then(|x| x.min_values);
+            requirements.push(selector(
+                key.to_owned(),
+                Operator::In,
+                values.to_vec(),
+                min_values,
+            ));
+        }
     }
-    if !capacity_types.is_empty() {
-        reqs.remove(LABEL_CAPACITY_TYPE);
-        reqs.add(pinned(LABEL_CAPACITY_TYPE, capacity_types));
-    }
-    let requirements: Vec<Value> = reqs
-        .iter()
-        .flat_map(|r| {
-            let min_values = r.min_values;
-            r.to_node_selector()
-                .into_iter()
-                .map(move |(key, op, values)| {
-                    let mut m = Map::new();
-                    m.insert("key".into(), key.into());
-                    m.insert("operator".into(), op.as_str().into());
-                    if !values.is_empty() {
-                        m.insert("values".into(), values.into());
-                    }
-                    if let Some(mv) = min_values {
-                        m.insert("minValues".into(), mv.into());
-                    }
-                    Value::Object(m)
-                })
-        })
-        .collect();
     let mut spec = Map::new();
     spec.insert("requirements".into(), requirements.into());
     if !pool.pool.taints.is_empty() {

@@ -256,14 +256,16 @@ impl<'a> PoolInfo<'a> {
             if !t.admits(&template, keys) {
                 continue;
             }
-            let mut node_reqs = template.clone();
-            for (k, v) in &t.labels {
-                node_reqs.add(Requirement::single(k.clone(), v.clone()));
-            }
             let mut ovh = vec![0; dims.len()];
-            for d in daemon_sets {
-                if daemon_runs(d, &node_reqs, &pool.taints) {
-                    add_scaled(&mut ovh, &dims.vector(&d.requests, 1), 1);
+            if !daemon_sets.is_empty() {
+                let mut node_reqs = template.clone();
+                for (k, v) in &t.labels {
+                    node_reqs.add(Requirement::single(k.clone(), v.clone()));
+                }
+                for d in daemon_sets {
+                    if daemon_runs(d, &node_reqs, &pool.taints) {
+                        add_scaled(&mut ovh, &dims.vector(&d.requests, 1), 1);
+                    }
                 }
             }
             kept.push(i);
