@@ -116,7 +116,7 @@ pub fn pending(snapshot: &Snapshot) -> Vec<&Pod> {
             p.node_name.is_none()
                 && !matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed)
                 && !p.terminating
-                && !p.owner.as_ref().is_some_and(|o| o.kind == "DaemonSet")
+                && p.owner.as_ref().is_none_or(|o| o.kind != "DaemonSet")
         })
         .collect()
 }
