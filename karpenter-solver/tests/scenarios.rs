@@ -141,13 +141,16 @@ struct ClaimExpect {
     requirements: Vec<RequirementExpect>,
 }
 
-#[derive(Deserialize, Serialize, Debug, PartialEq, Eq, PartialOrd, Ord, Clone)]
+#[derive(Deserialize, Serialize, Debug, Clone)]
 #[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 struct RequirementExpect {
     key: String,
     operator: String,
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     values: BTreeSet<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    min_values: Option<u64>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -296,6 +299,7 @@ fn manifest_requirements(manifest: &Value) -> Vec<RequirementExpect> {
                     key: r.key,
                     operator: r.operator,
                     values: r.values.into_iter().collect(),
+                    min_values: r.min_values,
                 })
                 .collect()
         })
@@ -303,11 +307,14 @@ fn manifest_requirements(manifest: &Value) -> Vec<RequirementExpect> {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct RequirementWire {
     key: String,
     operator: String,
     #[serde(default)]
     values: Vec<String>,
+    #[serde(default)]
+    min_values: Option<u64>,
 }
 
 fn check_claim(pod: &str, want: &ClaimExpect, c: &NewNodeClaim, failures: &mut Vec<String>) {
@@ -404,7 +411,13 @@ fn check_claim(pod: &str, want: &ClaimExpect, c: &NewNodeClaim, failures: &mut V
     }
     let reqs = manifest_requirements(&c.manifest);
     for r in &want.requirements {
-        if !reqs.contains(r) {
+        let found = reqs.iter().any(|m| {
+            m.key == r.key
+                && m.operator == r.operator
+                && m.values == r.values
+                && (r.min_values.is_none() || m.min_values == r.min_values)
+        });
+        if !found {
             failures.push(format!(
                 "{}: {} {} {:?} is not among {}",
                 at("requirements"),

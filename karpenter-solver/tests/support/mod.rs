@@ -493,6 +493,25 @@ fn check_claim(
             ));
         }
     }
+    // minValues: the listed types must still offer that many distinct values of each key
+    // (semantics §3 "minValues", Strict policy).
+    for r in pool.requirements.iter() {
+        let Some(min) = r.min_values else { continue };
+        let distinct: BTreeSet<String> = match r.key.as_str() {
+            ZONE => seen_zones.iter().map(|z| z.to_string()).collect(),
+            CAPACITY_TYPE => seen_cts.iter().map(|c| c.to_string()).collect(),
+            key => types
+                .iter()
+                .filter_map(|t| type_labels(t).get(key).cloned())
+                .collect(),
+        };
+        if (distinct.len() as u64) < u64::from(min) {
+            v.push(format!(
+                "claim {name}: pool requirement on {} needs minValues {min} but its types offer {distinct:?}",
+                r.key
+            ));
+        }
+    }
     for z in &zones {
         if !seen_zones.contains(z) {
             v.push(format!(
