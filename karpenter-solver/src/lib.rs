@@ -34,7 +34,10 @@ pub use node_claim::NodeClaim;
 pub use node_pool::{Budget, BudgetNodes, ConsolidationPolicy, Disruption, NodeClassRef, NodePool};
 pub use options::Options;
 pub use pdb::{IntOrPercent, PodDisruptionBudget};
-pub use plan::{ExistingPlacement, NewNodeClaim, Plan, Relaxation, Unschedulable};
+pub use plan::{
+    Blocked, Command, ConsolidationPlan, ExistingPlacement, NewNodeClaim, Plan, PodMove,
+    Relaxation, Unschedulable,
+};
 pub use pod::{
     HostPort, InclusionPolicy, OwnerRef, Pod, PodAffinity, PodAffinityTerm, PodPhase,
     TopologySpreadConstraint, Weighted, WhenUnsatisfiable,

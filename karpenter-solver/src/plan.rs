@@ -93,3 +93,61 @@ impl Plan {
         serde_json::to_string(self).unwrap_or_default()
     }
 }
+
+/// A pod evicted by a consolidation command, and where it goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PodMove {
+    /// The pod, as `namespace/name`.
+    pub pod: String,
+    /// The existing node or replacement claim it lands on.
+    pub to: String,
+}
+
+/// One consolidation action: nodes to remove and, possibly, cheaper nodes to launch first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Command {
+    /// `Empty`, `Underutilized`, `Drifted` or `Expired`.
+    pub reason: String,
+    /// The nodes removed, by name.
+    pub nodes: Vec<String>,
+    /// Claims launched to hold the moved pods (only types cheaper than what they replace).
+    pub replacements: Vec<NewNodeClaim>,
+    /// Where each evicted pod goes; daemonset pods are not moved.
+    pub pod_moves: Vec<PodMove>,
+    /// Price of the removed nodes minus price of the replacements, per hour.
+    pub savings_per_hour: f64,
+}
+
+/// A node consolidation left alone, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Blocked {
+    /// The node name.
+    pub node: String,
+    /// What held it back.
+    pub reason: String,
+}
+
+/// The result of [`consolidate`](crate::consolidate), in the contract's shape (section 4).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsolidationPlan {
+    /// Commands, to be carried out together.
+    pub commands: Vec<Command>,
+    /// Candidates held back, with the reason.
+    pub blocked: Vec<Blocked>,
+    /// Total savings of the commands, per hour.
+    pub savings_per_hour: f64,
+    /// A floor, per hour, on the price of the whole managed cluster after any consolidation.
+    pub lower_bound: f64,
+    /// Things the caller should know; not part of the JSON.
+    #[serde(skip)]
+    pub warnings: Vec<String>,
+}
+
+impl ConsolidationPlan {
+    /// The plan as the contract's JSON: compact, keys in camelCase, deterministic.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}

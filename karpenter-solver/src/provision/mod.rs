@@ -143,6 +143,9 @@ enum Place {
 
 type MaskKey = (usize, usize, u32);
 
+/// Pool, requirement set, pod size and key of [`Solve::pool_domains`].
+type DomainKey = (usize, u32, Vec<i64>, String);
+
 /// Per catalog type, the offerings a requirement set allows, filled lazily.
 type OfferRow = Vec<Option<Rc<[u16]>>>;
 
@@ -177,7 +180,7 @@ struct Solve<'a> {
     /// Catalog types with a reserved offering, whose launch depends on reservations left.
     has_reserved: Vec<bool>,
     /// [`Self::pool_domains`], cached.
-    domain_cache: HashMap<(usize, u32, Vec<i64>, String), Rc<BTreeSet<String>>>,
+    domain_cache: HashMap<DomainKey, Rc<BTreeSet<String>>>,
     /// At most this many types are listed per claim, cheapest first.
     max_types: usize,
     reserved: ReservedLeft,
