@@ -56,6 +56,16 @@ fn strip_position(message: &str) -> String {
 
 fn first_line(message: &str) -> String {
     let line = message.lines().next().unwrap_or(message).trim();
+    // The parser's own text repeats the position ("error: line 4 column 7: ..."); the
+    // error already carries it.
+    let line = line.strip_prefix("error: ").unwrap_or(line);
+    let line = match line
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+    {
+        Some((position, rest)) if position.contains(" column ") => rest,
+        _ => line,
+    };
     strip_position(line)
 }
 

@@ -65,6 +65,7 @@ pub fn provision(snapshot: &Snapshot, catalog: &Catalog, options: &Options) -> R
     let _ = options;
     let mut solve = Solve::new(snapshot, catalog);
     solve.run();
+    solve.improve();
     Ok(solve.into_plan())
 }
 
@@ -122,6 +123,12 @@ struct Mask {
 /// 600 since v1.7); the list is cut, cheapest first, to it.
 const MAX_INSTANCE_TYPES: usize = 600;
 
+/// Claim merges tried after the packing, at most.
+const MERGE_ROUNDS: usize = 64;
+
+/// The least-filled claims of each pool considered for merging.
+const MERGE_CANDIDATES: usize = 24;
+
 /// How many later classes a packing considers riding along with its seed class.
 const MAX_RIDERS: usize = 64;
 
@@ -141,7 +148,11 @@ enum Place {
     Claim(usize),
 }
 
-type MaskKey = (usize, usize, u32);
+type MaskKey = (usize, usize, u32, bool);
+
+/// A packing (classes and counts), its requirement set, what it uses, and the pool types
+/// that hold it.
+type PackingTypes = (Vec<(usize, usize)>, u32, Vec<i64>, Vec<usize>);
 
 /// Pool, requirement set, pod size and key of [`Solve::pool_domains`].
 type DomainKey = (usize, u32, Vec<i64>, String);
@@ -217,14 +228,34 @@ impl<'a> Solve<'a> {
             .collect();
         let mut warnings = snapshot.warnings.clone();
         let mut targets = existing_targets(snapshot, catalog, &dims, &mut warnings);
+        // Pods of nodes being deleted need a new home too (Karpenter provisions for them).
+        let deleting: HashSet<&str> = snapshot
+            .nodes
+            .iter()
+            .filter(|n| n.deleting)
+            .map(|n| n.name.as_str())
+            .collect();
         let pending: Vec<usize> = (0..snapshot.pods.len())
-            .filter(|&i| snapshot.pods[i].is_pending())
+            .filter(|&i| {
+                let p = &snapshot.pods[i];
+                p.is_pending()
+                    || (p.is_active()
+                        && !p.terminating
+                        && !p.is_daemon()
+                        && p.node_name.as_deref().is_some_and(|n| deleting.contains(n)))
+            })
             .collect();
         let mut classes = classes(snapshot, &pending, &dims);
         let mut topo = Topology::default();
+        let soft_taints = snapshot
+            .node_pools
+            .iter()
+            .flat_map(|p| &p.taints)
+            .chain(targets.iter().flat_map(|t| &t.taints))
+            .any(|t| !t.blocks());
         for class in &mut classes {
             class.constraints = constraints(class.pod, &mut topo);
-            class.alternatives = alternatives(class.pod, &class.constraints);
+            class.alternatives = alternatives(class.pod, &class.constraints, soft_taints);
         }
         let mut reqs = ReqTable::default();
         for class in &mut classes {
@@ -409,6 +440,171 @@ impl<'a> Solve<'a> {
                 }
             }
         }
+    }
+
+    /// Merges pairs of new claims whose pods fit together on a type cheaper than the two, the
+    /// least-filled claims of each pool first, until no merge saves money. This repairs the
+    /// tail a greedy packing leaves (two half-empty nodes where one would do). Claims holding
+    /// pods with topology constraints or host ports, and pools with limits or reservations
+    /// in play, are left as they are.
+    fn improve(&mut self) {
+        if self.has_reserved.iter().any(|&r| r) {
+            return;
+        }
+        let mut class_of = vec![usize::MAX; self.snapshot.pods.len()];
+        for (c, class) in self.classes.iter().enumerate() {
+            for &m in &class.members {
+                class_of[m] = c;
+            }
+        }
+        for _round in 0..MERGE_ROUNDS {
+            let mut best: Option<(f64, usize, usize, u32, Vec<i64>)> = None;
+            for p in 0..self.pools.len() {
+                if self.pools[p].limits_left.is_some() {
+                    continue;
+                }
+                let mut cands: Vec<(f64, usize)> = (0..self.claims.len())
+                    .filter(|&i| {
+                        let claim = &self.claims[i];
+                        claim.pool == p
+                            && claim.ports.is_empty()
+                            && claim.pods.iter().all(|&m| self.free_rider[class_of[m]])
+                    })
+                    .map(|i| (self.fill(i), i))
+                    .collect();
+                cands.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                cands.truncate(MERGE_CANDIDATES);
+                for x in 0..cands.len() {
+                    for y in x + 1..cands.len() {
+                        let (i, j) = (cands[x].1.min(cands[y].1), cands[x].1.max(cands[y].1));
+                        let Some(merged) = self
+                            .reqs
+                            .merge(self.claims[i].reqs_id, self.claims[j].reqs_id)
+                        else {
+                            continue;
+                        };
+                        let mut used = self.claims[i].used.clone();
+                        add_scaled(&mut used, &self.claims[j].used, 1);
+                        let Some(price) = self.cheapest_fit(p, merged, &used, i, j, &class_of)
+                        else {
+                            continue;
+                        };
+                        let saving = self.claim_price(i) + self.claim_price(j) - price;
+                        if saving > 1e-9 && best.as_ref().is_none_or(|b| saving > b.0 + 1e-12) {
+                            best = Some((saving, i, j, merged, used));
+                        }
+                    }
+                }
+            }
+            let Some((_, i, j, merged, used)) = best else {
+                return;
+            };
+            let p = self.claims[i].pool;
+            let classes: BTreeSet<usize> = self.claims[i]
+                .pods
+                .iter()
+                .chain(&self.claims[j].pods)
+                .map(|&m| class_of[m])
+                .collect();
+            let masks: Vec<Rc<Mask>> = classes
+                .iter()
+                .filter_map(|&c| {
+                    let id = self.classes[c].alternatives[0].reqs_id;
+                    self.mask(p, c, 0, id)
+                })
+                .collect();
+            let Some(admitted) = self.admitted(p, merged) else {
+                return;
+            };
+            let pool = &self.pools[p];
+            let types: Vec<usize> = (0..pool.types.len())
+                .filter(|&t| {
+                    admitted.ok[t]
+                        && masks.iter().all(|m| m.ok[t])
+                        && fits_with(&used, &pool.overhead[t], &self.types[pool.types[t]].alloc)
+                })
+                .collect();
+            let (types, prices) = self.priced(p, types, merged);
+            let Some(&price) = prices.first() else { return };
+            let headroom = self.headroom(p, &types, &prices, &used);
+            let moved = self.claims.remove(j);
+            let claim = &mut self.claims[i];
+            claim.pods.extend(moved.pods);
+            claim.reqs = self.reqs.get(merged).clone();
+            claim.reqs_id = merged;
+            claim.types = types;
+            claim.prices = prices;
+            claim.price = price;
+            claim.headroom = headroom;
+            claim.used = used;
+        }
+    }
+
+    /// How full claim `i`'s cheapest type is: its largest used share of any resource.
+    fn fill(&self, i: usize) -> f64 {
+        let claim = &self.claims[i];
+        let pool = &self.pools[claim.pool];
+        let Some(&j) = claim.types.first() else {
+            return 0.0;
+        };
+        let alloc = &self.types[pool.types[j]].alloc;
+        claim
+            .used
+            .iter()
+            .zip(alloc)
+            .zip(&pool.overhead[j])
+            .filter(|((_, &a), &o)| a - o > 0)
+            .map(|((&u, &a), &o)| u as f64 / (a - o) as f64)
+            .fold(0.0, f64::max)
+    }
+
+    /// The price a launch of claim `i` pays.
+    fn claim_price(&self, i: usize) -> f64 {
+        let claim = &self.claims[i];
+        let pool = &self.pools[claim.pool];
+        claim
+            .types
+            .first()
+            .and_then(|&j| self.launch(pool.types[j], claim.reqs_id, &self.reserved))
+            .map_or(f64::INFINITY, |o| o.price)
+    }
+
+    /// The cheapest price of a pool type that holds `used` under requirement set `merged` and
+    /// suits every class on claims `i` and `j`.
+    fn cheapest_fit(
+        &mut self,
+        p: usize,
+        merged: u32,
+        used: &[i64],
+        i: usize,
+        j: usize,
+        class_of: &[usize],
+    ) -> Option<f64> {
+        let admitted = self.admitted(p, merged)?;
+        let classes: BTreeSet<usize> = self.claims[i]
+            .pods
+            .iter()
+            .chain(&self.claims[j].pods)
+            .map(|&m| class_of[m])
+            .collect();
+        let mut masks = Vec::with_capacity(classes.len());
+        for c in classes {
+            let id = self.classes[c].alternatives[0].reqs_id;
+            masks.push(self.mask(p, c, 0, id)?);
+        }
+        let pool = &self.pools[p];
+        // The frontier is sorted by price and every fitting type is matched by a frontier
+        // type at least as roomy and as cheap, so the first frontier type that fits is the
+        // cheapest that fits.
+        let j = admitted.frontier.iter().copied().find(|&t| {
+            masks.iter().all(|m| m.ok[t])
+                && fits_with(used, &pool.overhead[t], &self.types[pool.types[t]].alloc)
+        })?;
+        if self.min_values_unmet(p, &[j], merged).is_some() {
+            return None;
+        }
+        self.launch(pool.types[j], merged, &self.reserved)
+            .map(|o| o.price)
     }
 
     /// Places what it can of class `c` under alternative `a`.
@@ -636,7 +832,7 @@ impl<'a> Solve<'a> {
         }
         let id = class.alternatives[a].reqs_id;
         for p in 0..self.pools.len() {
-            let Some(mask) = self.mask(p, c, id) else {
+            let Some(mask) = self.mask(p, c, a, id) else {
                 continue;
             };
             placeable.extend(self.pool_domains(p, c, &mask, key).iter().cloned());
@@ -644,6 +840,75 @@ impl<'a> Solve<'a> {
         let placeable_sorted: Vec<String> = placeable.iter().cloned().collect();
         let counted: Vec<String> = counted.union(&placeable).cloned().collect();
         (counted, placeable_sorted)
+    }
+
+    /// The pool types that hold a whole packing, with what it uses; `None` when there are
+    /// none or they break a requirement's minValues.
+    fn packing_types(
+        &mut self,
+        p: usize,
+        mask: &Mask,
+        pattern: Vec<(usize, usize)>,
+        merged: u32,
+    ) -> Option<PackingTypes> {
+        let mut used = vec![0; self.dims.len()];
+        for &(cl, k) in &pattern {
+            add_scaled(&mut used, &self.classes[cl].req, k as i64);
+        }
+        let mut pattern_masks: Vec<Rc<Mask>> = Vec::with_capacity(pattern.len());
+        for &(cl, _) in &pattern[1..] {
+            let id = self.classes[cl].alternatives[0].reqs_id;
+            pattern_masks.push(self.mask(p, cl, 0, id)?);
+        }
+        let admitted = self.admitted(p, merged)?;
+        let pool = &self.pools[p];
+        let types: Vec<usize> = (0..pool.types.len())
+            .filter(|&j| {
+                mask.ok[j]
+                    && admitted.ok[j]
+                    && pattern_masks.iter().all(|m| m.ok[j])
+                    && fits_with(&used, &pool.overhead[j], &self.types[pool.types[j]].alloc)
+            })
+            .collect();
+        if types.is_empty() || self.min_values_unmet(p, &types, merged).is_some() {
+            return None;
+        }
+        Some((pattern, merged, used, types))
+    }
+
+    /// The first requirement of set `id` whose `minValues` the pool types `types` cannot
+    /// supply, in words.
+    fn min_values_unmet(&self, p: usize, types: &[usize], id: u32) -> Option<String> {
+        let reqs = self.reqs.get(id);
+        let pool = &self.pools[p];
+        for r in reqs.iter() {
+            let Some(min) = r.min_values else { continue };
+            let mut values: HashSet<&str> = HashSet::new();
+            for &j in types {
+                let t = pool.types[j];
+                let ti = &self.types[t];
+                if r.key == LABEL_ZONE || r.key == LABEL_CAPACITY_TYPE {
+                    for &i in self.offers(t, id).iter() {
+                        let o = &ti.it.offerings[usize::from(i)];
+                        values.insert(if r.key == LABEL_ZONE {
+                            o.zone.as_str()
+                        } else {
+                            o.capacity_type.as_str()
+                        });
+                    }
+                } else if let Some(v) = ti.labels.get(&r.key) {
+                    values.insert(v.as_str());
+                }
+            }
+            if values.len() < min as usize {
+                return Some(format!(
+                    "requirement {} needs at least {min} values (minValues) but only {} remain",
+                    r.key,
+                    values.len()
+                ));
+            }
+        }
+        None
     }
 
     /// The values of `key` pool `p` can launch for pods of class `c` under `mask`: offering
@@ -921,11 +1186,18 @@ impl<'a> Solve<'a> {
     }
 
     /// Which types of pool `p` can hold one pod of class `c` under requirement set `id`.
-    fn mask(&mut self, p: usize, c: usize, id: u32) -> Option<Rc<Mask>> {
-        if let Some(m) = self.masks.get(&(p, c, id)) {
+    fn mask(&mut self, p: usize, c: usize, a: usize, id: u32) -> Option<Rc<Mask>> {
+        let strict = self.classes[c].alternatives[a].strict_taints;
+        if let Some(m) = self.masks.get(&(p, c, id, strict)) {
             return m.clone();
         }
-        let m = if untolerated(&self.pools[p].pool.taints, self.classes[c].tolerations).is_some() {
+        let m = if blocking(
+            &self.pools[p].pool.taints,
+            self.classes[c].tolerations,
+            strict,
+        )
+        .is_some()
+        {
             None
         } else {
             self.admitted(p, id).map(|adm| {
@@ -946,7 +1218,7 @@ impl<'a> Solve<'a> {
                 })
             })
         };
-        self.masks.insert((p, c, id), m.clone());
+        self.masks.insert((p, c, id, strict), m.clone());
         m
     }
 
@@ -964,7 +1236,7 @@ impl<'a> Solve<'a> {
             let mask = match &pool_masks[p] {
                 Some(m) => m.clone(),
                 None => {
-                    let m = self.mask(p, c, id);
+                    let m = self.mask(p, c, a, id);
                     pool_masks[p] = Some(m.clone());
                     m
                 }
@@ -1075,7 +1347,7 @@ impl<'a> Solve<'a> {
         while self.taken[c] < target {
             let mut opened = false;
             for p in 0..self.pools.len() {
-                let Some(mask) = self.mask(p, c, id) else {
+                let Some(mask) = self.mask(p, c, a, id) else {
                     continue;
                 };
                 if self.open_claims(p, c, a, &mask, target - self.taken[c]) {
@@ -1112,7 +1384,7 @@ impl<'a> Solve<'a> {
             .into_iter()
             .filter_map(|c2| {
                 let id = self.classes[c2].alternatives[0].reqs_id;
-                self.mask(p, c2, id).map(|m| (c2, m))
+                self.mask(p, c2, 0, id).map(|m| (c2, m))
             })
             .collect();
         let pool = &self.pools[p];
@@ -1200,34 +1472,15 @@ impl<'a> Solve<'a> {
         else {
             return false;
         };
-        // Every type of the pool that holds the whole packing.
-        let mut used = vec![0; dims];
-        for &(cl, k) in &pattern {
-            add_scaled(&mut used, &self.classes[cl].req, k as i64);
-        }
-        let mut pattern_masks: Vec<Rc<Mask>> = Vec::with_capacity(pattern.len());
-        for &(cl, _) in &pattern[1..] {
-            let id = self.classes[cl].alternatives[0].reqs_id;
-            match self.mask(p, cl, id) {
-                Some(m) => pattern_masks.push(m),
+        // Every type of the pool that holds the whole packing; when that leaves fewer
+        // distinct values than a requirement's minValues, fall back to one pod alone.
+        let (pattern, merged, used, types) = match self.packing_types(p, mask, pattern, merged) {
+            Some(found) => found,
+            None => match self.packing_types(p, mask, vec![(c, 1)], mask.merged_id) {
+                Some(found) => found,
                 None => return false,
-            }
-        }
-        let Some(admitted) = self.admitted(p, merged) else {
-            return false;
+            },
         };
-        let pool = &self.pools[p];
-        let types: Vec<usize> = (0..pool.types.len())
-            .filter(|&j| {
-                mask.ok[j]
-                    && admitted.ok[j]
-                    && pattern_masks.iter().all(|m| m.ok[j])
-                    && fits_with(&used, &pool.overhead[j], &self.types[pool.types[j]].alloc)
-            })
-            .collect();
-        if types.is_empty() {
-            return false;
-        }
         let reqs = self.reqs.get(merged).clone();
         let mut budget = n;
         let mut opened = false;
@@ -1406,11 +1659,18 @@ impl<'a> Solve<'a> {
                 "no existing node has room for it and no NodePool exists to launch one".into()
             };
         }
+        let merged_ids: Vec<u32> = (0..self.pools.len())
+            .map(|p| {
+                let mut merged = self.pools[p].template.clone();
+                merged.add_all(&self.classes[c].alternatives[a].reqs);
+                self.reqs.intern(merged)
+            })
+            .collect();
         let class = &self.classes[c];
         let requests = self.dims.to_resources(&class.req);
         let mut reasons = Vec::new();
         let mut taint_blocked: Vec<&Taint> = Vec::new();
-        for p in 0..self.pools.len() {
+        for (p, &merged_id) in merged_ids.iter().enumerate() {
             let pool = &self.pools[p];
             let name = &pool.pool.name;
             if let Some(t) = untolerated(&pool.pool.taints, class.tolerations) {
@@ -1503,6 +1763,10 @@ impl<'a> Solve<'a> {
                     reasons.push(format!("pool {name}: {what} reached"));
                     continue;
                 }
+            }
+            if let Some(m) = self.min_values_unmet(p, &fit_daemons, merged_id) {
+                reasons.push(format!("pool {name}: {m}"));
+                continue;
             }
             if !class.host_ports.is_empty() {
                 reasons.push(format!("pool {name}: host port conflict"));
@@ -1611,7 +1875,34 @@ impl<'a> Solve<'a> {
         });
         let &(ct, price, _, first) = typed.first()?;
         typed.truncate(self.max_types);
-        if ct == CapacityType::Reserved {
+        // A claim holding a reservation is pinned to it: only reserved offerings, as Karpenter
+        // writes `capacity-type In [reserved]` and the reservation IDs into such a claim.
+        let pinned = ct == CapacityType::Reserved;
+        if pinned {
+            typed.retain(|t| t.0 == CapacityType::Reserved);
+        }
+        let mut zones = std::collections::BTreeSet::new();
+        let mut cts = std::collections::BTreeSet::new();
+        let mut reservation_ids = std::collections::BTreeSet::new();
+        for &(_, _, _, j) in &typed {
+            let offerings = &self.types[pool.types[j]].it.offerings;
+            for o in self
+                .offers(pool.types[j], claim.reqs_id)
+                .iter()
+                .map(|&i| &offerings[usize::from(i)])
+            {
+                let reserved_offer = o.capacity_type == CapacityType::Reserved;
+                if pinned != reserved_offer || (reserved_offer && !reservation_open(o, reserved)) {
+                    continue;
+                }
+                zones.insert(o.zone.as_str());
+                cts.insert(o.capacity_type);
+                if let Some(id) = &o.reservation_id {
+                    reservation_ids.insert(id.clone());
+                }
+            }
+        }
+        if pinned {
             if let Some(id) = self
                 .launch(pool.types[first], claim.reqs_id, reserved)
                 .and_then(|o| o.reservation_id.clone())
@@ -1621,41 +1912,28 @@ impl<'a> Solve<'a> {
                 }
             }
         }
-        let mut zones = std::collections::BTreeSet::new();
-        let mut cts = std::collections::BTreeSet::new();
-        for &(_, _, _, j) in &typed {
-            let offerings = &self.types[pool.types[j]].it.offerings;
-            for o in self
-                .offers(pool.types[j], claim.reqs_id)
-                .iter()
-                .map(|&i| &offerings[usize::from(i)])
-            {
-                if o.capacity_type == CapacityType::Reserved
-                    && !reservation_open(o, reserved)
-                    && ct != CapacityType::Reserved
-                {
-                    continue;
-                }
-                zones.insert(o.zone.as_str());
-                cts.insert(o.capacity_type);
-            }
-        }
         let instance_types: Vec<String> = typed.iter().map(|t| t.2.to_owned()).collect();
         let zones: Vec<String> = zones.into_iter().map(str::to_owned).collect();
         let capacity_types: Vec<String> = cts.into_iter().map(|c| c.as_str().to_owned()).collect();
+        // Daemonset overhead counted once: the smallest among the listed types.
+        let mut overhead = pool.overhead[first].clone();
+        for &(_, _, _, j) in &typed {
+            for (o, &x) in overhead.iter_mut().zip(&pool.overhead[j]) {
+                *o = (*o).min(x);
+            }
+        }
         let mut requests = claim.used.clone();
-        add_scaled(&mut requests, &pool.overhead[first], 1);
+        add_scaled(&mut requests, &overhead, 1);
         let requests = self.dims.to_resources(&requests).to_quantities();
         let name = format!("{}-{n:04}", pool.pool.name);
-        let manifest = manifest(
-            &name,
-            pool,
-            claim,
-            &instance_types,
-            &zones,
-            &capacity_types,
-            &requests,
-        );
+        let reservation_ids: Vec<String> = reservation_ids.into_iter().collect();
+        let launch = Launch {
+            instance_types: &instance_types,
+            zones: &zones,
+            capacity_types: &capacity_types,
+            reservation_ids: &reservation_ids,
+        };
+        let manifest = manifest(&name, pool, claim, &launch, &requests);
         Some(NewNodeClaim {
             name,
             node_pool: pool.pool.name.clone(),
@@ -1700,7 +1978,7 @@ impl<'a> Solve<'a> {
             for p in 0..self.pools.len() {
                 for a in 0..alts {
                     let id = self.classes[c].alternatives[a].reqs_id;
-                    let Some(mask) = self.mask(p, c, id) else {
+                    let Some(mask) = self.mask(p, c, a, id) else {
                         continue;
                     };
                     let pool = &self.pools[p];
@@ -1804,16 +2082,42 @@ fn existing_targets(
     let mut nodes: Vec<&crate::node::Node> = snapshot
         .nodes
         .iter()
-        .filter(|n| !n.unschedulable && !n.deleting && n.ready)
+        .filter(|n| !n.unschedulable && !n.deleting)
         .collect();
-    nodes.sort_by(|a, b| a.name.cmp(&b.name));
+    // Initialized nodes first, then by name, as Karpenter tries them. A managed node is
+    // initialized once Karpenter labels it so; an unmanaged one once it is ready.
+    let initialized = |n: &crate::node::Node| {
+        n.ready
+            && (!n.is_managed()
+                || n.labels
+                    .get("karpenter.sh/initialized")
+                    .is_some_and(|v| v == "true"))
+    };
+    nodes.sort_by(|a, b| {
+        initialized(b)
+            .cmp(&initialized(a))
+            .then(a.name.cmp(&b.name))
+    });
     let mut out = Vec::new();
     for n in nodes {
         let labels = node_labels(&n.name, &n.labels);
+        // A managed node still starting carries taints that go once it is ready; Karpenter
+        // ignores them (and the pool's startup taints) when it places pods there.
+        let starting = n.is_managed() && !initialized(n);
+        let startup: &[Taint] = n
+            .node_pool()
+            .and_then(|p| snapshot.node_pools.iter().find(|np| np.name == p))
+            .map(|np| np.startup_taints.as_slice())
+            .unwrap_or(&[]);
         let taints: Vec<Taint> = n
             .taints
             .iter()
-            .filter(|t| !EPHEMERAL_TAINTS.contains(&t.key.as_str()))
+            .filter(|t| {
+                !starting
+                    || !(EPHEMERAL_TAINTS.contains(&t.key.as_str())
+                        || t.key.starts_with("readiness.k8s.io/")
+                        || startup.contains(t))
+            })
             .cloned()
             .collect();
         let mut free = dims.vector(&n.allocatable, 0);
@@ -1947,13 +2251,19 @@ fn taints_json(taints: &[Taint]) -> serde_json::Value {
         .collect()
 }
 
+/// Where and how a claim may launch, as its manifest pins it.
+struct Launch<'l> {
+    instance_types: &'l [String],
+    zones: &'l [String],
+    capacity_types: &'l [String],
+    reservation_ids: &'l [String],
+}
+
 fn manifest(
     name: &str,
     pool: &PoolInfo<'_>,
     claim: &Claim,
-    instance_types: &[String],
-    zones: &[String],
-    capacity_types: &[String],
+    launch: &Launch<'_>,
     requests: &std::collections::BTreeMap<String, String>,
 ) -> serde_json::Value {
     use serde_json::{json, Map, Value};
@@ -1985,10 +2295,11 @@ fn manifest(
     };
     // Instance types, zones and capacity types are pinned to what the claim may launch, in
     // the plan's order (instance types cheapest first).
-    let pinned: [(&str, &[String]); 3] = [
-        (LABEL_INSTANCE_TYPE, instance_types),
-        (LABEL_ZONE, zones),
-        (LABEL_CAPACITY_TYPE, capacity_types),
+    let pinned: [(&str, &[String]); 4] = [
+        (LABEL_INSTANCE_TYPE, launch.instance_types),
+        (LABEL_ZONE, launch.zones),
+        (LABEL_CAPACITY_TYPE, launch.capacity_types),
+        (crate::labels::LABEL_RESERVATION_ID, launch.reservation_ids),
     ];
     let mut requirements: Vec<Value> = Vec::new();
     for r in claim.reqs.iter() {

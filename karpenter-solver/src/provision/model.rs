@@ -27,7 +27,8 @@ pub(crate) struct Dims {
 impl Dims {
     pub fn new(snapshot: &Snapshot) -> Dims {
         let mut names: BTreeSet<String> = BTreeSet::from(["pods".to_owned()]);
-        for p in snapshot.pods.iter().filter(|p| p.is_pending()) {
+        // Pods of deleting nodes are placed too, so every live pod's resources count.
+        for p in snapshot.pods.iter().filter(|p| !p.phase.is_terminal()) {
             names.extend(p.requests.names().map(str::to_owned));
         }
         for d in &snapshot.daemon_sets {
@@ -271,7 +272,7 @@ impl<'a> PoolInfo<'a> {
             kept.push(i);
             overhead.push(ovh);
         }
-        let limits_left = if pool.limits.is_zero() {
+        let limits_left = if pool.limits.names().next().is_none() {
             None
         } else {
             // Only the resources the pool limits count; what existing nodes use is subtracted.
@@ -327,14 +328,19 @@ pub(crate) fn daemon_runs(d: &DaemonSet, node_reqs: &Requirements, taints: &[Tai
     if untolerated(taints, &d.tolerations).is_some() {
         return false;
     }
+    // Well-known keys the node leaves open (its zone, before launch) may still match: the
+    // daemon is counted wherever it might run, as Karpenter does.
     let selector = Requirements::from_labels(&d.node_selector);
-    if node_reqs.compatible(&selector, |_| false).is_err() {
+    if node_reqs
+        .compatible(&selector, is_well_known_label)
+        .is_err()
+    {
         return false;
     }
     d.required_node_affinity.is_empty()
         || d.required_node_affinity
             .iter()
-            .any(|term| node_reqs.compatible(term, |_| false).is_ok())
+            .any(|term| node_reqs.compatible(term, is_well_known_label).is_ok())
 }
 
 /// Whether a daemonset's pods would run on an existing node with these labels and taints.
@@ -356,6 +362,9 @@ pub(crate) struct Alternative {
     pub reqs_id: u32,
     /// Which of the class's topology constraints still hold.
     pub active: Vec<bool>,
+    /// Whether `PreferNoSchedule` taints must still be tolerated (Karpenter's last
+    /// relaxation step lifts this).
+    pub strict_taints: bool,
     /// The preferences dropped to reach this alternative, in words.
     pub dropped: Vec<String>,
 }
@@ -500,7 +509,11 @@ impl std::hash::Hash for ClassKey<'_> {
 /// last is never dropped); then drop the heaviest preferred pod-affinity term, then the
 /// heaviest preferred pod-anti-affinity term, then the heaviest preferred node-affinity term
 /// (the next heaviest is then honoured as if required), then one `ScheduleAnyway` spread.
-pub(crate) fn alternatives(pod: &Pod, constraints: &[Constraint]) -> Vec<Alternative> {
+pub(crate) fn alternatives(
+    pod: &Pod,
+    constraints: &[Constraint],
+    soft_taints: bool,
+) -> Vec<Alternative> {
     let base = Requirements::from_labels(&pod.node_selector);
     let terms: Vec<&Requirements> = pod.required_node_affinity.iter().collect();
     let mut prefs: Vec<&crate::pod::Weighted<Requirements>> =
@@ -542,6 +555,7 @@ pub(crate) fn alternatives(pod: &Pod, constraints: &[Constraint]) -> Vec<Alterna
             reqs,
             reqs_id: 0,
             active: active.clone(),
+            strict_taints: soft_taints,
             dropped: dropped.clone(),
         });
         if term + 1 < terms.len() {
@@ -563,7 +577,32 @@ pub(crate) fn alternatives(pod: &Pod, constraints: &[Constraint]) -> Vec<Alterna
             break;
         }
     }
+    if soft_taints {
+        if let Some(last) = out.last() {
+            let mut dropped = last.dropped.clone();
+            dropped.push("tolerate PreferNoSchedule taints".to_owned());
+            out.push(Alternative {
+                reqs: last.reqs.clone(),
+                reqs_id: 0,
+                active: last.active.clone(),
+                strict_taints: false,
+                dropped,
+            });
+        }
+    }
     out
+}
+
+/// The first taint in `taints` that keeps a pod with `tolerations` away: `NoSchedule` and
+/// `NoExecute` always, `PreferNoSchedule` too while `strict`.
+pub(crate) fn blocking<'t>(
+    taints: &'t [Taint],
+    tolerations: &[Toleration],
+    strict: bool,
+) -> Option<&'t Taint> {
+    taints
+        .iter()
+        .find(|t| (strict || t.blocks()) && !tolerations.iter().any(|tol| tol.tolerates(t)))
 }
 
 /// Whether `key` may be required by a pod without the pool defining it.

@@ -107,13 +107,21 @@ pub fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()))
 }
 
-/// Pods waiting for a node: unbound, not finished, not being deleted, not a DaemonSet's.
+/// Pods that need a node: not finished, not being deleted, not a DaemonSet's, and either
+/// unbound or bound to a node that is being deleted (semantics §4: provisioning takes
+/// "pending pods plus pods of deleting nodes").
 pub fn pending(snapshot: &Snapshot) -> Vec<&Pod> {
+    let deleting: BTreeSet<&str> = snapshot
+        .nodes
+        .iter()
+        .filter(|n| n.deleting)
+        .map(|n| n.name.as_str())
+        .collect();
     snapshot
         .pods
         .iter()
         .filter(|p| {
-            p.node_name.is_none()
+            p.node_name.as_deref().is_none_or(|n| deleting.contains(n))
                 && !matches!(p.phase, PodPhase::Succeeded | PodPhase::Failed)
                 && !p.terminating
                 && p.owner.as_ref().is_none_or(|o| o.kind != "DaemonSet")
