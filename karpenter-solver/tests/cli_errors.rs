@@ -98,7 +98,6 @@ fn malformed_yaml_names_line_and_column() {
 /// The YAML parser's message carries its own position, which the solver repeats after its
 /// own: "at line 4, column 7: error: line 4 column 7: while parsing ...".
 #[test]
-#[ignore = "known bug: a malformed-YAML message states its position twice"]
 fn malformed_yaml_states_the_position_once() {
     let m = provision_fails(
         "items:\n- kind: Pod\n  metadata: {name: a\n  spec: x\n",
