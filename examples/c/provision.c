@@ -3,9 +3,11 @@
  * `karpenter-solver provision SNAPSHOT` does.
  *
  *   cargo build --release -p karpenter-solver-capi
- *   gcc -Wall -I include examples/c/provision.c -L target/release -lkarpenter_solver \
- *       -Wl,-rpath,"$PWD/target/release" -o provision      # or see the README for static
+ *   gcc -Wall -I include examples/c/provision.c target/release/libkarpenter_solver.a \
+ *       -lpthread -ldl -lm -o provision
  *   ./provision examples/snapshot.yaml
+ *
+ * (karpenter-solver-capi/README.md shows the shared-library link too.)
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,8 +3,8 @@
 // does. Invalid input is an exception naming the object and field at fault.
 //
 //   cargo build --release -p karpenter-solver-capi
-//   g++ -std=c++17 -Wall -I include examples/cpp/provision.cpp -L target/release
-//       -lkarpenter_solver -Wl,-rpath,"$PWD/target/release" -o provision-cpp
+//   g++ -std=c++17 -Wall -I include examples/cpp/provision.cpp
+//       target/release/libkarpenter_solver.a -lpthread -ldl -lm -o provision-cpp
 //   ./provision-cpp examples/snapshot.yaml
 #include <fstream>
 #include <iostream>

@@ -1,3 +1,3 @@
 module example.com/karpenter-solver-example
 
-go 1.22
+go 1.21

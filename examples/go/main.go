@@ -2,6 +2,7 @@
 // claims the plan would launch.
 //
 //	cargo build --release -p karpenter-solver-capi
+//	ln -sf libkarpenter_solver.so target/release/libkarpenter_solver.so.0   # its soname
 //	cd examples/go
 //	CGO_LDFLAGS="-L$PWD/../../target/release -Wl,-rpath,$PWD/../../target/release" \
 //	    go run . ../snapshot.yaml
