@@ -1,0 +1,3 @@
+module example.com/karpenter-solver-example
+
+go 1.21
