@@ -2,6 +2,7 @@
 #![deny(missing_docs)]
 
 pub mod aws;
+mod consolidate;
 mod daemon_set;
 mod default_catalog;
 mod document;
@@ -24,6 +25,7 @@ mod selector;
 mod snapshot;
 mod taints;
 
+pub use consolidate::{consolidate, SPOT_TO_SPOT_MIN_TYPES};
 pub use daemon_set::DaemonSet;
 pub use duration::parse_duration_seconds;
 pub use error::{Error, ObjectRef};

@@ -5,14 +5,15 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use karpenter_solver::{provision, Catalog, Options, Snapshot};
+use karpenter_solver::{consolidate, provision, Catalog, Options, Snapshot};
 
-/// Decide which nodes Karpenter would launch for a cluster snapshot.
+/// Decide which nodes Karpenter would launch, and which it would remove, for a cluster snapshot.
 ///
 /// Take a snapshot with
 ///   kubectl get pods,nodes,nodepools,nodeclaims,pdb,daemonsets -A -o yaml > snap.yaml
-/// then run `karpenter-solver provision snap.yaml`. The plan is printed as JSON on standard
-/// output; warnings go to standard error. Invalid input exits with status 2.
+/// then run `karpenter-solver provision snap.yaml` or `karpenter-solver consolidate snap.yaml`.
+/// The plan is printed as JSON on standard output; warnings go to standard error. Invalid input
+/// exits with status 2.
 #[derive(Parser)]
 #[command(
     name = "karpenter-solver",
@@ -30,6 +31,8 @@ struct Cli {
 enum Command {
     /// Place pending pods: on existing nodes first, then on new node claims.
     Provision(Args),
+    /// Remove or replace nodes to cut cost, within every disruption budget.
+    Consolidate(Args),
 }
 
 #[derive(clap::Args)]
@@ -87,6 +90,14 @@ fn run(cli: Cli) -> Result<String, String> {
         Command::Provision(args) => {
             let (snapshot, catalog, options) = load(&args)?;
             let plan = provision(&snapshot, &catalog, &options).map_err(|e| e.to_string())?;
+            for w in &plan.warnings {
+                eprintln!("warning: {w}");
+            }
+            Ok(plan.to_json())
+        }
+        Command::Consolidate(args) => {
+            let (snapshot, catalog, options) = load(&args)?;
+            let plan = consolidate(&snapshot, &catalog, &options).map_err(|e| e.to_string())?;
             for w in &plan.warnings {
                 eprintln!("warning: {w}");
             }

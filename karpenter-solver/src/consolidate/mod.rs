@@ -1,0 +1,993 @@
+//! consolidate(): which nodes to remove or replace to cut cost, within every budget.
+//!
+//! Every decision is checked by simulation: the pods of the nodes a command removes are
+//! provisioned again, with [`provision`](crate::provision), onto the nodes that stay and, where
+//! allowed, new claims. A command is kept only if every evicted pod lands somewhere the
+//! scheduler would accept, and (for `Empty` and `Underutilized`) the cluster gets cheaper.
+//! Methods run in this order, each node used at most once: `Expired`, `Drifted`, `Empty`,
+//! `Underutilized`.
+
+mod budget;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::error::Error;
+use crate::instance_type::{CapacityType, Catalog};
+use crate::labels::{
+    LABEL_ARCH, LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, LABEL_NODEPOOL, LABEL_OS, LABEL_ZONE,
+};
+use crate::node::Node;
+use crate::node_pool::{ConsolidationPolicy, NodePool};
+use crate::options::Options;
+use crate::plan::{Blocked, Command, ConsolidationPlan, NewNodeClaim, Plan, PodMove};
+use crate::pod::Pod;
+use crate::provision::provision;
+use crate::snapshot::Snapshot;
+
+/// Spot-to-spot replacement needs at least this many cheaper spot types, and launches only
+/// the cheapest this many (Karpenter's rule against cascades of near-cheapest moves).
+pub const SPOT_TO_SPOT_MIN_TYPES: usize = 15;
+
+/// Decides which nodes to remove or replace.
+///
+/// Candidates are the nodes a NodePool of the snapshot manages. Expired nodes (past the pool's
+/// `expireAfter`) are replaced whatever the pools' budgets say; drifted nodes are replaced by
+/// capacity that matches their pool; empty nodes are removed; and under
+/// `WhenEmptyOrUnderutilized`, any set of nodes whose pods fit on the other nodes plus cheaper
+/// replacements is removed, searching the whole cluster. Pool budgets, pod disruption budgets,
+/// `consolidateAfter` and `karpenter.sh/do-not-disrupt` hold back `Empty`, `Drifted` and
+/// `Underutilized` commands; every node held back is listed in `blocked` with the reason.
+///
+/// Without `options.now`, the newest timestamp in the snapshot stands in for the clock, so
+/// the answer stays deterministic.
+///
+/// # Examples
+/// ```
+/// use karpenter_solver::{consolidate, Catalog, Options, Snapshot};
+/// let snapshot = Snapshot::from_slice(br#"
+/// kind: List
+/// items:
+/// - kind: NodePool
+///   apiVersion: karpenter.sh/v1
+///   metadata: {name: default}
+///   spec: {disruption: {budgets: [{nodes: "100%"}]}}
+/// - kind: Node
+///   apiVersion: v1
+///   metadata:
+///     name: idle
+///     creationTimestamp: "2026-11-01T00:00:00Z"
+///     labels: {karpenter.sh/nodepool: default, node.kubernetes.io/instance-type: m5.large,
+///              topology.kubernetes.io/zone: us-east-1a, karpenter.sh/capacity-type: on-demand}
+///   status: {allocatable: {cpu: 1930m, memory: 6903Mi, pods: "29"}}
+/// "#).unwrap();
+/// let options = Options::default().with_now_rfc3339("2026-11-23T12:00:00Z").unwrap();
+/// let plan = consolidate(&snapshot, &Catalog::aws_default(), &options).unwrap();
+/// assert_eq!(plan.commands[0].reason, "Empty");
+/// assert_eq!(plan.commands[0].nodes, vec!["idle"]);
+/// assert!(plan.savings_per_hour > 0.0);
+/// ```
+///
+/// # Errors
+/// None today for a parsed snapshot and catalog; the `Result` leaves room for option checks.
+pub fn consolidate(
+    snapshot: &Snapshot,
+    catalog: &Catalog,
+    options: &Options,
+) -> Result<ConsolidationPlan, Error> {
+    let now = options.now.unwrap_or_else(|| latest_timestamp(snapshot));
+    let mut c = Consolidation::new(snapshot, catalog, now);
+    c.run();
+    Ok(c.into_plan())
+}
+
+fn latest_timestamp(snapshot: &Snapshot) -> DateTime<Utc> {
+    snapshot
+        .nodes
+        .iter()
+        .filter_map(|n| n.created)
+        .chain(snapshot.pods.iter().filter_map(|p| p.created))
+        .chain(snapshot.node_claims.iter().filter_map(|c| c.created))
+        .max()
+        .unwrap_or(DateTime::UNIX_EPOCH)
+}
+
+/// Where an evicted pod went: an existing node or a replacement (by its name).
+struct Moved {
+    to: String,
+}
+
+struct Consolidation<'a> {
+    snapshot: &'a Snapshot,
+    catalog: &'a Catalog,
+    now: DateTime<Utc>,
+    pools: HashMap<&'a str, &'a NodePool>,
+    /// Active pods bound to each node, by node index.
+    pods_on: Vec<Vec<usize>>,
+    price: Vec<f64>,
+    /// Nodes removed by a command so far.
+    removed: HashSet<usize>,
+    /// Nodes disrupting per pool: deleting or not ready, plus those commanded.
+    disrupting: BTreeMap<String, usize>,
+    /// Evicted pods and their destinations.
+    moved: HashMap<usize, Moved>,
+    /// Replacement claims launched so far, as nodes the next simulations can use.
+    launched: Vec<(NewNodeClaim, Vec<usize>)>,
+    /// Evictions each PDB still allows.
+    pdb_left: BTreeMap<usize, i64>,
+    commands: Vec<Command>,
+    blocked: BTreeMap<String, String>,
+    claim_counter: BTreeMap<String, usize>,
+}
+
+impl<'a> Consolidation<'a> {
+    fn new(snapshot: &'a Snapshot, catalog: &'a Catalog, now: DateTime<Utc>) -> Self {
+        let pools: HashMap<&str, &NodePool> = snapshot
+            .node_pools
+            .iter()
+            .map(|p| (p.name.as_str(), p))
+            .collect();
+        let index: HashMap<&str, usize> = snapshot
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.name.as_str(), i))
+            .collect();
+        let mut pods_on = vec![Vec::new(); snapshot.nodes.len()];
+        for (i, p) in snapshot.pods.iter().enumerate() {
+            if let Some(&n) = p.node_name.as_deref().and_then(|n| index.get(n)) {
+                if p.is_active() {
+                    pods_on[n].push(i);
+                }
+            }
+        }
+        let price = snapshot
+            .nodes
+            .iter()
+            .map(|n| node_price(n, catalog))
+            .collect();
+        let mut disrupting = BTreeMap::new();
+        for n in &snapshot.nodes {
+            if let Some(pool) = n.node_pool() {
+                if n.deleting || !n.ready {
+                    *disrupting.entry(pool.to_owned()).or_default() += 1;
+                }
+            }
+        }
+        Consolidation {
+            snapshot,
+            catalog,
+            now,
+            pools,
+            pods_on,
+            price,
+            removed: HashSet::new(),
+            disrupting,
+            moved: HashMap::new(),
+            launched: Vec::new(),
+            pdb_left: budget::pdb_allowances(&snapshot.pdbs, &snapshot.pods),
+            commands: Vec::new(),
+            blocked: BTreeMap::new(),
+            claim_counter: BTreeMap::new(),
+        }
+    }
+
+    fn node(&self, i: usize) -> &'a Node {
+        &self.snapshot.nodes[i]
+    }
+
+    /// Pods a command on node `i` evicts: active, not a DaemonSet's.
+    fn evicted(&self, i: usize) -> Vec<usize> {
+        self.pods_on[i]
+            .iter()
+            .copied()
+            .filter(|&p| !self.snapshot.pods[p].is_daemon() && !self.snapshot.pods[p].terminating)
+            .collect()
+    }
+
+    fn block(&mut self, i: usize, reason: impl Into<String>) {
+        self.blocked
+            .entry(self.node(i).name.clone())
+            .or_insert_with(|| reason.into());
+    }
+
+    fn run(&mut self) {
+        let mut candidates = Vec::new();
+        for i in 0..self.snapshot.nodes.len() {
+            let n = self.node(i);
+            match n.node_pool() {
+                None => self.block(
+                    i,
+                    "not managed by a NodePool (no karpenter.sh/nodepool label)",
+                ),
+                Some(p) if !self.pools.contains_key(p) => {
+                    self.block(i, format!("its NodePool {p} does not exist"))
+                }
+                Some(_) if n.deleting => self.block(i, "already being deleted"),
+                Some(_) if !n.ready => self.block(i, "not ready"),
+                Some(_) => candidates.push(i),
+            }
+        }
+        self.expire(&candidates);
+        self.drift(&candidates);
+        self.empty(&candidates);
+        self.underutilized(&candidates);
+        for &i in &candidates {
+            if !self.removed.contains(&i) {
+                self.block(i, "no cheaper placement for its pods");
+            }
+        }
+    }
+
+    /// Why a voluntary disruption of node `i` is not allowed now, if it is not.
+    fn held_back(&self, i: usize) -> Option<String> {
+        let n = self.node(i);
+        if n.do_not_disrupt {
+            return Some("node has karpenter.sh/do-not-disrupt".into());
+        }
+        for &p in &self.pods_on[i] {
+            let pod = &self.snapshot.pods[p];
+            if self.pod_pins(pod) {
+                return Some(format!("pod {} has karpenter.sh/do-not-disrupt", pod.key()));
+            }
+        }
+        for &p in &self.evicted(i) {
+            let pod = &self.snapshot.pods[p];
+            let covering: Vec<usize> = (0..self.snapshot.pdbs.len())
+                .filter(|&b| budget::covers(&self.snapshot.pdbs[b], pod))
+                .collect();
+            if covering.len() > 1 {
+                return Some(format!(
+                    "pod {} is covered by more than one pod disruption budget",
+                    pod.key()
+                ));
+            }
+            if let Some(&b) = covering.first() {
+                if self.pdb_left.get(&b).copied().unwrap_or(0) <= 0 {
+                    let pdb = &self.snapshot.pdbs[b];
+                    return Some(format!(
+                        "pdb {}/{} allows 0 disruptions",
+                        pdb.namespace, pdb.name
+                    ));
+                }
+            }
+        }
+        None
+    }
+
+    /// Whether a pod's `karpenter.sh/do-not-disrupt` annotation holds its node at `now`:
+    /// `"true"`, or a duration not yet passed since the pod started (or was created).
+    fn pod_pins(&self, pod: &Pod) -> bool {
+        match pod.do_not_disrupt.as_deref() {
+            None => false,
+            Some("true") => true,
+            Some(d) => match crate::duration::parse_duration_seconds(d) {
+                // An invalid value does not block, as in Karpenter.
+                None => false,
+                Some(secs) => pod
+                    .started
+                    .or(pod.created)
+                    .is_none_or(|s| s + Duration::seconds(secs) > self.now),
+            },
+        }
+    }
+
+    /// Why `consolidateAfter` still protects node `i`, if it does: measured from the later of
+    /// its creation, its NodeClaim's last pod event and its newest pod's creation.
+    fn too_young(&self, i: usize, pool: &NodePool) -> Option<String> {
+        let Some(after) = pool.disruption.consolidate_after_seconds else {
+            return Some(format!("pool {} has consolidateAfter: Never", pool.name));
+        };
+        let n = self.node(i);
+        let claim_event = self
+            .snapshot
+            .node_claims
+            .iter()
+            .filter(|c| c.node_name.as_deref() == Some(n.name.as_str()))
+            .filter_map(|c| c.last_pod_event)
+            .max();
+        let newest_pod = self.pods_on[i]
+            .iter()
+            .filter_map(|&p| self.snapshot.pods[p].created)
+            .max();
+        let last = [n.created, claim_event, newest_pod]
+            .into_iter()
+            .flatten()
+            .max()?;
+        let age = (self.now - last).num_seconds();
+        (age < after).then(|| {
+            format!(
+                "consolidateAfter {} not reached (last change {} ago)",
+                human(after),
+                human(age.max(0))
+            )
+        })
+    }
+
+    /// Nodes of `pool` that count toward its percentage budgets.
+    fn pool_size(&self, pool: &str) -> usize {
+        self.snapshot
+            .nodes
+            .iter()
+            .filter(|n| n.node_pool() == Some(pool) && !n.deleting)
+            .count()
+    }
+
+    /// Whether `pool` may disrupt `more` nodes for `reason` now.
+    fn budget_allows(&self, pool: &str, reason: &str, more: usize) -> bool {
+        let Some(p) = self.pools.get(pool) else {
+            return false;
+        };
+        let allowed = budget::allowance(p, reason, self.pool_size(pool), self.now);
+        let busy = self.disrupting.get(pool).copied().unwrap_or(0);
+        busy + more <= allowed
+    }
+
+    fn expire(&mut self, candidates: &[usize]) {
+        for &i in candidates {
+            let n = self.node(i);
+            let Some(pool) = n.node_pool().and_then(|p| self.pools.get(p)).copied() else {
+                continue;
+            };
+            let (Some(expire), Some(created)) = (pool.expire_after_seconds, n.created) else {
+                continue;
+            };
+            if created + Duration::seconds(expire) > self.now {
+                continue;
+            }
+            // Forceful, as in Karpenter v1: pool budgets, PDBs and do-not-disrupt do not hold
+            // expiration back; the pods still need somewhere to go.
+            match self.simulate(&[i], true) {
+                Some(sim) => self.commit("Expired", &[i], sim, false),
+                None => self.block(i, "expired, but its pods cannot be placed elsewhere"),
+            }
+        }
+    }
+
+    /// Why node `i` no longer matches its pool, if it does not.
+    fn drifted(&self, i: usize, pool: &NodePool) -> Option<String> {
+        let n = self.node(i);
+        let claim = self
+            .snapshot
+            .node_claims
+            .iter()
+            .find(|c| c.node_name.as_deref() == Some(n.name.as_str()));
+        if claim.is_some_and(|c| c.drifted) {
+            return Some("its NodeClaim is Drifted".into());
+        }
+        if let (Some(h), Some(ph)) = (n.annotations.get("karpenter.sh/nodepool-hash"), &pool.hash) {
+            if h != ph {
+                return Some(format!("pool {} changed (hash {h} is now {ph})", pool.name));
+            }
+        }
+        for r in pool.requirements.iter() {
+            if let Some(v) = n.labels.get(&r.key) {
+                if !r.has(v) {
+                    return Some(format!(
+                        "label {}={v} no longer meets the pool's requirement {r}",
+                        r.key
+                    ));
+                }
+            }
+        }
+        for (k, v) in &pool.labels {
+            if n.labels.get(k) != Some(v) {
+                return Some(format!("label {k} is not {v} as the pool's template says"));
+            }
+        }
+        for t in &pool.taints {
+            if !n.taints.contains(t) {
+                return Some(format!("taint {t} of the pool is missing"));
+            }
+        }
+        if let Some(t) = n.labels.get(LABEL_INSTANCE_TYPE) {
+            if self.catalog.get(t).is_none() {
+                return Some(format!("instance type {t} is no longer offered"));
+            }
+        }
+        None
+    }
+
+    fn drift(&mut self, candidates: &[usize]) {
+        let mut drifted: Vec<(bool, Option<DateTime<Utc>>, usize, String)> = Vec::new();
+        for &i in candidates {
+            if self.removed.contains(&i) {
+                continue;
+            }
+            let Some(pool) = self
+                .node(i)
+                .node_pool()
+                .and_then(|p| self.pools.get(p))
+                .copied()
+            else {
+                continue;
+            };
+            if let Some(why) = self.drifted(i, pool) {
+                drifted.push((!self.evicted(i).is_empty(), self.node(i).created, i, why));
+            }
+        }
+        // Empty drifted nodes first, then the oldest (Karpenter's drift order).
+        drifted.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        for (_, _, i, why) in drifted {
+            let pool = self.node(i).node_pool().unwrap_or_default().to_owned();
+            if let Some(reason) = self.held_back(i) {
+                self.block(i, format!("drifted ({why}), but {reason}"));
+                continue;
+            }
+            if !self.budget_allows(&pool, "Drifted", 1) {
+                self.block(i, format!("drifted ({why}), but pool {pool}'s disruption budget for Drifted is used up"));
+                continue;
+            }
+            match self.simulate(&[i], true) {
+                Some(sim) => self.commit("Drifted", &[i], sim, true),
+                None => self.block(
+                    i,
+                    format!("drifted ({why}), but its pods cannot be placed elsewhere"),
+                ),
+            }
+        }
+    }
+
+    fn empty(&mut self, candidates: &[usize]) {
+        let mut chosen: Vec<usize> = Vec::new();
+        let mut per_pool: BTreeMap<String, usize> = BTreeMap::new();
+        for &i in candidates {
+            if self.removed.contains(&i) || !self.evicted(i).is_empty() {
+                continue;
+            }
+            let Some(pool) = self
+                .node(i)
+                .node_pool()
+                .and_then(|p| self.pools.get(p))
+                .copied()
+            else {
+                continue;
+            };
+            if let Some(reason) = self.held_back(i).or_else(|| self.too_young(i, pool)) {
+                self.block(i, reason);
+                continue;
+            }
+            let taken = per_pool.get(&pool.name).copied().unwrap_or(0);
+            if !self.budget_allows(&pool.name, "Empty", taken + 1) {
+                self.block(
+                    i,
+                    format!(
+                        "pool {}'s disruption budget for Empty is used up",
+                        pool.name
+                    ),
+                );
+                continue;
+            }
+            *per_pool.entry(pool.name.clone()).or_default() += 1;
+            chosen.push(i);
+        }
+        if chosen.is_empty() {
+            return;
+        }
+        let sim = Simulation {
+            plan: None,
+            moves: Vec::new(),
+            replacements: Vec::new(),
+        };
+        self.commit("Empty", &chosen, sim, true);
+    }
+
+    fn underutilized(&mut self, candidates: &[usize]) {
+        // Karpenter's order (v1.14+): savings ratio descending, price over reschedule cost.
+        let mut order: Vec<(f64, usize)> = Vec::new();
+        for &i in candidates {
+            if self.removed.contains(&i) {
+                continue;
+            }
+            let Some(pool) = self
+                .node(i)
+                .node_pool()
+                .and_then(|p| self.pools.get(p))
+                .copied()
+            else {
+                continue;
+            };
+            if pool.disruption.consolidation_policy == ConsolidationPolicy::WhenEmpty {
+                self.block(
+                    i,
+                    format!(
+                        "pool {} consolidates only empty nodes (WhenEmpty)",
+                        pool.name
+                    ),
+                );
+                continue;
+            }
+            if let Some(reason) = self.held_back(i).or_else(|| self.too_young(i, pool)) {
+                self.block(i, reason);
+                continue;
+            }
+            let cost = 1.0
+                + self
+                    .evicted(i)
+                    .iter()
+                    .map(|&p| eviction_cost(&self.snapshot.pods[p]).max(0.0))
+                    .sum::<f64>();
+            order.push((self.price[i] / cost, i));
+        }
+        order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let queue: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
+        // Grow one set greedily, a chunk at a time: accept a chunk when every pod still lands
+        // and the saving grows; on failure halve the chunk, down to skipping one node.
+        let mut set: Vec<usize> = Vec::new();
+        let mut best: Option<Simulation> = None;
+        let mut best_saving = 0.0;
+        let mut pos = 0;
+        let mut chunk = (queue.len() / 4).max(1);
+        while pos < queue.len() {
+            let take = chunk.min(queue.len() - pos);
+            let mut trial = set.clone();
+            trial.extend_from_slice(&queue[pos..pos + take]);
+            let ok = self.set_within_budgets(&trial) && self.pdbs_allow(&trial);
+            let outcome = if ok {
+                self.simulate(&trial, true)
+            } else {
+                None
+            };
+            let accepted = match outcome {
+                Some(sim) => {
+                    let saving = self.removed_price(&trial) - sim.replacement_price();
+                    if saving > best_saving + 1e-9 && self.replacements_cheaper(&trial, &sim) {
+                        best_saving = saving;
+                        best = Some(sim);
+                        set = trial;
+                        true
+                    } else {
+                        false
+                    }
+                }
+                None => false,
+            };
+            if accepted {
+                pos += take;
+            } else if take > 1 {
+                chunk = (take / 2).max(1);
+            } else {
+                pos += 1;
+            }
+        }
+        if let Some(sim) = best {
+            self.commit("Underutilized", &set, sim, true);
+        }
+    }
+
+    fn set_within_budgets(&self, set: &[usize]) -> bool {
+        let mut per_pool: BTreeMap<&str, usize> = BTreeMap::new();
+        for &i in set {
+            if let Some(p) = self.node(i).node_pool() {
+                *per_pool.entry(p).or_default() += 1;
+            }
+        }
+        per_pool
+            .iter()
+            .all(|(p, &k)| self.budget_allows(p, "Underutilized", k))
+    }
+
+    fn pdbs_allow(&self, set: &[usize]) -> bool {
+        let mut use_: BTreeMap<usize, i64> = BTreeMap::new();
+        for &i in set {
+            for p in self.evicted(i) {
+                let pod = &self.snapshot.pods[p];
+                for b in 0..self.snapshot.pdbs.len() {
+                    if budget::covers(&self.snapshot.pdbs[b], pod) {
+                        *use_.entry(b).or_default() += 1;
+                    }
+                }
+            }
+        }
+        use_.iter()
+            .all(|(b, &k)| self.pdb_left.get(b).copied().unwrap_or(0) >= k)
+    }
+
+    fn removed_price(&self, set: &[usize]) -> f64 {
+        set.iter().map(|&i| self.price[i]).sum()
+    }
+
+    /// Whether every replacement lists some type cheaper than the nodes it replaces, and a
+    /// spot-to-spot move at least [`SPOT_TO_SPOT_MIN_TYPES`] of them.
+    fn replacements_cheaper(&self, set: &[usize], sim: &Simulation) -> bool {
+        let limit = self.removed_price(set);
+        let spot_to_spot = self.all_spot(set);
+        sim.replacements.iter().all(|r| {
+            let cheaper = self.cheaper_types(r, limit).len();
+            let needed = if spot_to_spot && is_spot(r) {
+                SPOT_TO_SPOT_MIN_TYPES
+            } else {
+                1
+            };
+            cheaper >= needed
+        })
+    }
+
+    fn all_spot(&self, set: &[usize]) -> bool {
+        set.iter().all(|&i| {
+            self.node(i)
+                .labels
+                .get(LABEL_CAPACITY_TYPE)
+                .map(String::as_str)
+                == Some("spot")
+        })
+    }
+
+    /// The replacement's types whose worst launch price (the dearest offering it may get in
+    /// its zones and capacity types) is below `limit`, in the replacement's order.
+    fn cheaper_types(&self, r: &NewNodeClaim, limit: f64) -> Vec<String> {
+        let zones: BTreeSet<&str> = r.zones.iter().map(String::as_str).collect();
+        let cts: BTreeSet<&str> = r.capacity_types.iter().map(String::as_str).collect();
+        let worst = |name: &str| -> f64 {
+            self.catalog.get(name).map_or(f64::INFINITY, |t| {
+                t.offerings
+                    .iter()
+                    .filter(|o| {
+                        o.available
+                            && zones.contains(o.zone.as_str())
+                            && cts.contains(o.capacity_type.as_str())
+                    })
+                    .map(|o| o.price)
+                    .fold(0.0, f64::max)
+            })
+        };
+        r.instance_types
+            .iter()
+            .filter(|t| worst(t) < limit)
+            .cloned()
+            .collect()
+    }
+
+    /// Provisions the pods of `set` again onto every node that stays (and, with `allow_new`,
+    /// new claims). `None` when some pod lands nowhere.
+    fn simulate(&self, set: &[usize], allow_new: bool) -> Option<Simulation> {
+        let evict: HashSet<usize> = set.iter().flat_map(|&i| self.evicted(i)).collect();
+        if evict.is_empty() {
+            return Some(Simulation {
+                plan: None,
+                moves: Vec::new(),
+                replacements: Vec::new(),
+            });
+        }
+        let gone: HashSet<usize> = self.removed.iter().chain(set).copied().collect();
+        let mut nodes: Vec<Node> =
+            Vec::with_capacity(self.snapshot.nodes.len() + self.launched.len());
+        for (i, n) in self.snapshot.nodes.iter().enumerate() {
+            if gone.contains(&i) {
+                continue;
+            }
+            let mut n = n.clone();
+            // Landing on a node that is not ready counts as failure in Karpenter's simulation.
+            if !n.ready || n.deleting {
+                n.unschedulable = true;
+            }
+            nodes.push(n);
+        }
+        for (claim, _) in &self.launched {
+            nodes.push(self.claim_as_node(claim));
+        }
+        let gone_names: HashSet<&str> = gone.iter().map(|&i| self.node(i).name.as_str()).collect();
+        let mut pods: Vec<Pod> = Vec::with_capacity(self.snapshot.pods.len());
+        let mut evicted_keys = Vec::new();
+        for (i, p) in self.snapshot.pods.iter().enumerate() {
+            if evict.contains(&i) {
+                let mut p = p.clone();
+                p.node_name = None;
+                evicted_keys.push((i, p.key()));
+                pods.push(p);
+                continue;
+            }
+            match p.node_name.as_deref() {
+                // Pending pods are provisioning's business, not consolidation's.
+                None => {}
+                Some(n) if gone_names.contains(n) => {
+                    if let Some(m) = self.moved.get(&i) {
+                        let mut p = p.clone();
+                        p.node_name = Some(m.to.clone());
+                        pods.push(p);
+                    }
+                }
+                Some(_) => pods.push(p.clone()),
+            }
+        }
+        let snap = Snapshot {
+            pods,
+            nodes,
+            node_pools: if allow_new {
+                self.snapshot.node_pools.clone()
+            } else {
+                Vec::new()
+            },
+            node_claims: self.snapshot.node_claims.clone(),
+            pdbs: Vec::new(),
+            daemon_sets: self.snapshot.daemon_sets.clone(),
+            warnings: Vec::new(),
+        };
+        let plan = provision(&snap, self.catalog, &Options::default()).ok()?;
+        if !plan.unschedulable.is_empty() {
+            return None;
+        }
+        let mut dest: HashMap<&str, &str> = HashMap::new();
+        for e in &plan.existing_nodes {
+            for p in &e.pods {
+                dest.insert(p.as_str(), e.name.as_str());
+            }
+        }
+        for c in &plan.node_claims {
+            for p in &c.pods {
+                dest.insert(p.as_str(), c.name.as_str());
+            }
+        }
+        let mut moves = Vec::with_capacity(evicted_keys.len());
+        for (i, key) in &evicted_keys {
+            moves.push((*i, dest.get(key.as_str())?.to_string()));
+        }
+        let replacements = plan.node_claims.clone();
+        Some(Simulation {
+            plan: Some(plan),
+            moves,
+            replacements,
+        })
+    }
+
+    /// A replacement claimed earlier, as a node later simulations can place pods on.
+    fn claim_as_node(&self, claim: &NewNodeClaim) -> Node {
+        let mut n = Node::new(&claim.name);
+        n.labels
+            .insert(LABEL_NODEPOOL.into(), claim.node_pool.clone());
+        if let Some(t) = claim
+            .instance_types
+            .first()
+            .and_then(|t| self.catalog.get(t))
+        {
+            n.labels.insert(LABEL_INSTANCE_TYPE.into(), t.name.clone());
+            for k in [LABEL_ARCH, LABEL_OS] {
+                if let Some(v) = t.labels.get(k) {
+                    n.labels.insert(k.into(), v.clone());
+                }
+            }
+            n.allocatable = t.allocatable();
+            n.capacity = t.capacity.clone();
+        }
+        if let Some(z) = claim.zones.first() {
+            n.labels.insert(LABEL_ZONE.into(), z.clone());
+        }
+        if let Some(ct) = claim.capacity_types.first() {
+            n.labels.insert(LABEL_CAPACITY_TYPE.into(), ct.clone());
+        }
+        n.labels
+            .insert("karpenter.sh/initialized".into(), "true".into());
+        n.created = Some(self.now);
+        n
+    }
+
+    /// Records a command: its nodes are removed, its pods moved, its replacements launched,
+    /// and the budgets charged.
+    fn commit(&mut self, reason: &str, set: &[usize], sim: Simulation, check_saving: bool) {
+        let removed_price = self.removed_price(set);
+        // Replacements get plan-wide names, and list only types cheaper than what they replace.
+        let mut renames: HashMap<String, String> = HashMap::new();
+        let mut replacements = Vec::with_capacity(sim.replacements.len());
+        for mut r in sim.replacements {
+            let n = self.claim_counter.entry(r.node_pool.clone()).or_insert(0);
+            *n += 1;
+            let name = format!("{}-replacement-{:04}", r.node_pool, n);
+            renames.insert(r.name.clone(), name.clone());
+            r.name = name.clone();
+            if check_saving {
+                self.restrict_to_cheaper(&mut r, removed_price, set);
+            }
+            if let Some(meta) = r
+                .manifest
+                .get_mut("metadata")
+                .and_then(|m| m.as_object_mut())
+            {
+                meta.insert("name".into(), name.into());
+            }
+            replacements.push(r);
+        }
+        let replacement_price: f64 = replacements.iter().map(|r| r.price).sum();
+        let savings = removed_price - replacement_price;
+        if check_saving && savings <= 1e-12 {
+            for &i in set {
+                self.block(i, "no cheaper placement for its pods");
+            }
+            return;
+        }
+        let mut pod_moves = Vec::with_capacity(sim.moves.len());
+        for (p, to) in sim.moves {
+            let to = renames.get(&to).cloned().unwrap_or(to);
+            pod_moves.push(PodMove {
+                pod: self.snapshot.pods[p].key(),
+                to: to.clone(),
+            });
+            for b in 0..self.snapshot.pdbs.len() {
+                if budget::covers(&self.snapshot.pdbs[b], &self.snapshot.pods[p]) {
+                    *self.pdb_left.entry(b).or_default() -= 1;
+                }
+            }
+            self.moved.insert(p, Moved { to });
+        }
+        for &i in set {
+            self.removed.insert(i);
+            if let Some(pool) = self.node(i).node_pool() {
+                *self.disrupting.entry(pool.to_owned()).or_default() += 1;
+            }
+        }
+        for r in &replacements {
+            self.launched.push((r.clone(), Vec::new()));
+        }
+        let _ = sim.plan;
+        self.commands.push(Command {
+            reason: reason.to_owned(),
+            nodes: set.iter().map(|&i| self.node(i).name.clone()).collect(),
+            replacements,
+            pod_moves,
+            savings_per_hour: round_price(savings),
+        });
+    }
+
+    /// Keeps only the replacement's types whose worst launch price is below `limit`, and for
+    /// a spot-to-spot move only the cheapest [`SPOT_TO_SPOT_MIN_TYPES`].
+    fn restrict_to_cheaper(&self, r: &mut NewNodeClaim, limit: f64, set: &[usize]) {
+        let mut kept = self.cheaper_types(r, limit);
+        if kept.is_empty() {
+            return;
+        }
+        if self.all_spot(set) && is_spot(r) {
+            kept.truncate(SPOT_TO_SPOT_MIN_TYPES);
+        }
+        r.instance_types = kept;
+        if let Some(reqs) = r
+            .manifest
+            .get_mut("spec")
+            .and_then(|s| s.get_mut("requirements"))
+            .and_then(|v| v.as_array_mut())
+        {
+            for req in reqs.iter_mut() {
+                if req.get("key").and_then(|k| k.as_str()) == Some(LABEL_INSTANCE_TYPE) {
+                    req["values"] = serde_json::json!(r.instance_types);
+                }
+            }
+        }
+    }
+
+    fn into_plan(self) -> ConsolidationPlan {
+        let savings = round_price(self.commands.iter().map(|c| c.savings_per_hour).sum());
+        let lower_bound = self.lower_bound();
+        let removed_names: HashSet<&str> = self
+            .removed
+            .iter()
+            .map(|&i| self.node(i).name.as_str())
+            .collect();
+        let blocked = self
+            .blocked
+            .into_iter()
+            .filter(|(n, _)| !removed_names.contains(n.as_str()))
+            .map(|(node, reason)| Blocked { node, reason })
+            .collect();
+        ConsolidationPlan {
+            commands: self.commands,
+            blocked,
+            savings_per_hour: savings,
+            lower_bound,
+            warnings: self.snapshot.warnings.clone(),
+        }
+    }
+
+    /// A floor on the whole managed cluster's price after any consolidation: provision every
+    /// pod of the managed nodes from scratch and take that plan's provable bound.
+    fn lower_bound(&self) -> f64 {
+        let managed: HashSet<&str> = self
+            .snapshot
+            .nodes
+            .iter()
+            .filter(|n| n.is_managed())
+            .map(|n| n.name.as_str())
+            .collect();
+        if managed.is_empty() {
+            return 0.0;
+        }
+        let pods: Vec<Pod> = self
+            .snapshot
+            .pods
+            .iter()
+            .filter(|p| p.is_active() && !p.is_daemon())
+            .filter(|p| p.node_name.as_deref().is_some_and(|n| managed.contains(n)))
+            .map(|p| {
+                let mut p = p.clone();
+                p.node_name = None;
+                p
+            })
+            .collect();
+        let snap = Snapshot {
+            pods,
+            nodes: self
+                .snapshot
+                .nodes
+                .iter()
+                .filter(|n| !n.is_managed())
+                .cloned()
+                .collect(),
+            node_pools: self.snapshot.node_pools.clone(),
+            node_claims: Vec::new(),
+            pdbs: Vec::new(),
+            daemon_sets: self.snapshot.daemon_sets.clone(),
+            warnings: Vec::new(),
+        };
+        provision(&snap, self.catalog, &Options::default())
+            .map_or(0.0, |p| round_price(p.lower_bound))
+    }
+}
+
+/// One simulated eviction: where each pod goes and what is launched for it.
+struct Simulation {
+    plan: Option<Plan>,
+    moves: Vec<(usize, String)>,
+    replacements: Vec<NewNodeClaim>,
+}
+
+impl Simulation {
+    fn replacement_price(&self) -> f64 {
+        self.replacements.iter().map(|r| r.price).sum()
+    }
+}
+
+/// Whether a replacement launches as spot.
+fn is_spot(r: &NewNodeClaim) -> bool {
+    r.capacity_types.first().map(String::as_str) == Some(CapacityType::Spot.as_str())
+}
+
+/// Karpenter's eviction cost: 1 + deletion cost / 2^27 + priority / 2^25, clamped to
+/// [-10, 10] (`kubernetes-sigs/karpenter: pkg/utils/disruption/disruption.go`).
+fn eviction_cost(pod: &Pod) -> f64 {
+    let cost = 1.0
+        + f64::from(pod.deletion_cost) / 2f64.powi(27)
+        + f64::from(pod.priority) / 2f64.powi(25);
+    cost.clamp(-10.0, 10.0)
+}
+
+/// The node's hourly price: the catalog offering for its type, zone and capacity type, or the
+/// type's cheapest offering of that capacity type when the zone is unknown; 0 when unknown.
+fn node_price(n: &Node, catalog: &Catalog) -> f64 {
+    let Some(t) = n
+        .labels
+        .get(LABEL_INSTANCE_TYPE)
+        .and_then(|t| catalog.get(t))
+    else {
+        return 0.0;
+    };
+    let zone = n.labels.get(LABEL_ZONE);
+    let ct = n
+        .labels
+        .get(LABEL_CAPACITY_TYPE)
+        .map(String::as_str)
+        .unwrap_or("on-demand");
+    let matching = t
+        .offerings
+        .iter()
+        .filter(|o| o.capacity_type.as_str() == ct);
+    let exact = matching
+        .clone()
+        .find(|o| zone.is_some_and(|z| *z == o.zone));
+    exact
+        .map(|o| o.price)
+        .or_else(|| matching.map(|o| o.price).reduce(f64::min))
+        .unwrap_or(0.0)
+}
+
+/// Prices summed in floating point are rounded to a billionth so sums print stably.
+fn round_price(v: f64) -> f64 {
+    (v * 1e9).round() / 1e9
+}
+
+fn human(seconds: i64) -> String {
+    if seconds >= 3600 && seconds % 3600 == 0 {
+        format!("{}h", seconds / 3600)
+    } else if seconds >= 60 {
+        format!("{}m", seconds / 60)
+    } else {
+        format!("{seconds}s")
+    }
+}
