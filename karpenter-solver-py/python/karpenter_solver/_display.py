@@ -111,7 +111,7 @@ def plot(plan: Plan, resources: Sequence[str]) -> Figure:
     fig, axes = plt.subplots(
         len(resources), 1, figsize=(width, 2.8 * len(resources)), squeeze=False
     )
-    names = [c.name for c in claims]
+    names = [f"{c.name}\n{c.instance_types[0] if c.instance_types else ''}" for c in claims]
     allocatable = [plan.allocatable(c) for c in claims]
     for ax, resource in zip(axes[:, 0], resources):
         unit, scale = _unit(resource)
@@ -130,9 +130,10 @@ def plot(plan: Plan, resources: Sequence[str]) -> Figure:
         if not claims:
             ax.text(0.5, 0.5, "no new node claims", ha="center", va="center",
                     transform=ax.transAxes)
+    # "\\$": a bare "$" starts matplotlib's math text.
     axes[0, 0].set_title(
-        f"{len(claims)} new node claims, ${plan.total_price:.4f}/h "
-        f"(lower bound ${plan.lower_bound:.4f}/h)"
+        f"{len(claims)} new node claims, \\${plan.total_price:.4f}/h "
+        f"(lower bound \\${plan.lower_bound:.4f}/h)"
     )
     if claims:
         axes[0, 0].legend(loc="upper right", fontsize=8)

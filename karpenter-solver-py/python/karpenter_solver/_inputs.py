@@ -6,7 +6,6 @@ import datetime as _dt
 import json
 import os
 import re
-from functools import lru_cache
 from typing import Any, Callable, Iterable, List, Mapping, Protocol, Sequence, Union
 
 from ._karpenter_solver import Catalog, Snapshot
@@ -159,10 +158,14 @@ def _serialize(obj: SupportsToDict) -> Any:
     return obj.to_dict()
 
 
-@lru_cache(maxsize=None)
+_api_client: List[Any] = []
+
+
 def _kubernetes_api_client() -> Any:
-    try:
-        from kubernetes.client import ApiClient
-    except ImportError:
-        return None
-    return ApiClient()
+    if not _api_client:
+        try:
+            from kubernetes.client import ApiClient
+        except ImportError:
+            return None
+        _api_client.append(ApiClient())
+    return _api_client[0]

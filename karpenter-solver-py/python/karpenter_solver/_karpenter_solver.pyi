@@ -2,6 +2,17 @@
 
 from typing import Optional, final
 
+__all__ = [
+    "SnapshotError",
+    "CatalogError",
+    "SolverPanic",
+    "Snapshot",
+    "Catalog",
+    "provision",
+    "parse_quantity",
+    "_panic_for_tests",
+]
+
 class SnapshotError(ValueError):
     """The snapshot is invalid; the attributes name the object and field at fault."""
 
@@ -43,7 +54,7 @@ class Catalog:
     def allocatable(self, name: str) -> Optional[dict[str, str]]: ...
     def to_json(self) -> str: ...
     def __len__(self) -> int: ...
-    def __contains__(self, name: str) -> bool: ...
+    def __contains__(self, name: str, /) -> bool: ...
 
 def provision(
     snapshot: Snapshot, catalog: Optional[Catalog] = None, *, now: Optional[str] = None

@@ -130,11 +130,12 @@ class Plan:
     def to_pandas(self) -> pandas.DataFrame:
         """One row per new node claim.
 
-        Columns: ``name``, ``node_pool``, ``instance_type`` (the first, cheapest), ``price``
-        (float64, per hour), ``pod_count`` (int64), ``instance_types``, ``zones``,
-        ``capacity_types`` (lists), then ``requests.<resource>`` for every resource requested:
-        float64 cores for ``cpu``, int64 base units (bytes, pods, devices) for the rest. Needs
-        the ``pandas`` extra. See :meth:`pods_frame` for one row per pod.
+        Columns: ``name``, ``node_pool``, ``instance_type`` (the first, cheapest; ``string``
+        dtype), ``price`` (float64, per hour), ``pod_count`` (int64), ``instance_types``,
+        ``zones``, ``capacity_types`` (lists, object dtype), then ``requests.<resource>`` for
+        every resource requested: float64 cores for ``cpu``, int64 base units (bytes, pods,
+        devices) for the rest. Needs the ``pandas`` extra. See :meth:`pods_frame` for one row
+        per pod.
         """
         return _display.claims_frame(self)
 
@@ -144,7 +145,8 @@ class Plan:
         Columns: ``pod`` (``namespace/name``), ``namespace``, ``name``, ``placement``
         (``new``, ``existing`` or ``unschedulable``), ``node`` (the claim or node; missing when
         unschedulable), ``node_pool`` (for new claims), ``reason`` (why unschedulable) and
-        ``relaxed`` (the preference dropped to place it). Needs the ``pandas`` extra.
+        ``relaxed`` (the preference dropped to place it), all of ``string`` dtype, missing
+        values ``<NA>``. Needs the ``pandas`` extra.
         """
         return _display.pods_frame(self)
 
