@@ -3,7 +3,7 @@
 //! It only translates: bytes in, the library's parsed `Snapshot` and `Catalog` held behind
 //! `Arc`s, the library's JSON out, and the library's errors as exception classes with the
 //! object and field at fault. Every call into the library runs with the interpreter released
-//! and behind one panic boundary, [`guarded`], so a bug in the solver raises `SolverPanic`
+//! and behind one panic boundary, `guarded`, so a bug in the solver raises `SolverPanic`
 //! instead of tearing down the interpreter. The pure-Python layer (`python/karpenter_solver`)
 //! turns paths, dicts and Kubernetes client objects into bytes and the JSON into result objects.
 

@@ -52,6 +52,16 @@ class Cli:
         return done.stdout[:-1]
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """With KS_NO_SKIP set (as ci.sh does), a skipped test fails: CI has every extra."""
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("KS_NO_SKIP") and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"skipped, but KS_NO_SKIP is set: {report.longrepr}"
+
+
 @pytest.fixture(scope="session")
 def cli() -> Cli:
     path = _find_cli()
@@ -60,8 +70,6 @@ def cli() -> Cli:
             "karpenter-solver CLI not found: build it with `cargo build -p karpenter-solver` "
             "or set KS_CLI"
         )
-        if os.environ.get("KS_REQUIRE_CLI"):
-            pytest.fail(message)
         pytest.skip(message)
     return Cli(path)
 

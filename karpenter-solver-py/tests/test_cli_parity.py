@@ -76,7 +76,17 @@ SCENARIOS = _discover()
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.id for s in SCENARIOS])
 def test_scenario_matches_cli(cli: Cli, scenario: Scenario, tmp_path: Path) -> None:
     snapshot, catalog, now = scenario.files(tmp_path)
-    expected = cli.provision(snapshot, catalog, now)
+    args = ["provision", str(snapshot)]
+    args += ["--catalog", str(catalog)] if catalog else []
+    args += ["--now", now] if now else []
+    done = cli.run(args)
+    if done.returncode == 2:  # a scenario of invalid input: the same message, as an exception
+        with pytest.raises((ks.SnapshotError, ks.CatalogError, ValueError)) as info:
+            ks.provision(snapshot, catalog, now=now)
+        assert done.stderr.strip().endswith(str(info.value))
+        return
+    assert done.returncode == 0, done.stderr
+    expected = done.stdout.removesuffix("\n")
     plan = ks.provision(snapshot, catalog, now=now)
     assert plan.to_json() == expected
     assert plan.to_dict() == json.loads(expected)
