@@ -128,3 +128,49 @@ pub fn synthetic_catalog() -> String {
         .collect();
     Value::Array(types).to_string()
 }
+
+/// A fragmented cluster: `nodes` managed m5.2xlarge on-demand nodes over three zones, each
+/// running `pods_per_node` small pods of a few deployments, as JSON text, with a NodePool
+/// whose budget lets every node go (so the search, not the budget, decides).
+///
+/// # Examples
+/// ```
+/// let text = karpenter_solver_benches::fragmented_cluster(10, 3);
+/// let snapshot = karpenter_solver::Snapshot::from_slice(text.as_bytes()).unwrap();
+/// assert_eq!((snapshot.nodes.len(), snapshot.pods.len()), (10, 30));
+/// ```
+pub fn fragmented_cluster(nodes: usize, pods_per_node: usize) -> String {
+    let mut rng = Rng(7);
+    let cpus = ["100m", "250m", "500m"];
+    let mems = ["128Mi", "256Mi", "512Mi", "1Gi"];
+    let zones = ["us-east-1a", "us-east-1b", "us-east-1c"];
+    let mut items = vec![json!({
+        "apiVersion": "karpenter.sh/v1", "kind": "NodePool", "metadata": {"name": "default"},
+        "spec": {"disruption": {"budgets": [{"nodes": "100%"}]},
+            "template": {"spec": {"requirements": [
+                {"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]},
+                {"key": "karpenter.sh/capacity-type", "operator": "In", "values": ["on-demand"]}
+            ]}}}
+    })];
+    for n in 0..nodes {
+        let name = format!("node-{n:05}");
+        items.push(json!({"apiVersion": "v1", "kind": "Node",
+            "metadata": {"name": name, "creationTimestamp": "2026-11-01T00:00:00Z", "labels": {
+                "karpenter.sh/nodepool": "default", "karpenter.sh/initialized": "true",
+                "node.kubernetes.io/instance-type": "m5.2xlarge",
+                "topology.kubernetes.io/zone": zones[n % 3], "karpenter.sh/capacity-type": "on-demand",
+                "kubernetes.io/arch": "amd64", "kubernetes.io/os": "linux"}},
+            "status": {"allocatable": {"cpu": "7910m", "memory": "29317Mi", "pods": "58"},
+                "conditions": [{"type": "Ready", "status": "True"}]}}));
+        for p in 0..pods_per_node {
+            let app = rng.next() % 10;
+            items.push(json!({"apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": format!("app-{app}-{n}-{p}"), "namespace": "default",
+                    "creationTimestamp": "2026-11-01T00:00:00Z", "labels": {"app": format!("app-{app}")}},
+                "spec": {"nodeName": name, "containers": [{"name": "c", "resources": {"requests": {
+                    "cpu": rng.pick(&cpus), "memory": rng.pick(&mems)}}}]},
+                "status": {"phase": "Running"}}));
+        }
+    }
+    json!({"apiVersion": "v1", "kind": "List", "items": items}).to_string()
+}

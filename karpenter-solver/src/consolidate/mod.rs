@@ -24,11 +24,15 @@ use crate::options::Options;
 use crate::plan::{Blocked, Command, ConsolidationPlan, NewNodeClaim, Plan, PodMove};
 use crate::pod::Pod;
 use crate::provision::provision;
+use crate::resources::Resources;
 use crate::snapshot::Snapshot;
 
 /// Spot-to-spot replacement needs at least this many cheaper spot types, and launches only
 /// the cheapest this many (Karpenter's rule against cascades of near-cheapest moves).
 pub const SPOT_TO_SPOT_MIN_TYPES: usize = 15;
+
+/// A full repack must save this share of the repacked nodes' price more than deleting alone.
+const REPACK_MARGIN: f64 = 0.05;
 
 /// Decides which nodes to remove or replace.
 ///
@@ -112,6 +116,8 @@ struct Consolidation<'a> {
     disrupting: BTreeMap<String, usize>,
     /// Evicted pods and their destinations.
     moved: HashMap<usize, Moved>,
+    /// Pods moved onto each node by earlier commands, by node name.
+    arrived: HashMap<String, Vec<usize>>,
     /// Replacement claims launched so far, as nodes the next simulations can use.
     launched: Vec<(NewNodeClaim, Vec<usize>)>,
     /// Evictions each PDB still allows.
@@ -165,6 +171,7 @@ impl<'a> Consolidation<'a> {
             removed: HashSet::new(),
             disrupting,
             moved: HashMap::new(),
+            arrived: HashMap::new(),
             launched: Vec::new(),
             pdb_left: budget::pdb_allowances(&snapshot.pdbs, &snapshot.pods),
             commands: Vec::new(),
@@ -177,10 +184,17 @@ impl<'a> Consolidation<'a> {
         &self.snapshot.nodes[i]
     }
 
-    /// Pods a command on node `i` evicts: active, not a DaemonSet's.
+    /// Pods a command on node `i` evicts: active, not a DaemonSet's, including pods an
+    /// earlier command moved there.
     fn evicted(&self, i: usize) -> Vec<usize> {
+        let arrived = self
+            .arrived
+            .get(self.node(i).name.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         self.pods_on[i]
             .iter()
+            .chain(arrived)
             .copied()
             .filter(|&p| !self.snapshot.pods[p].is_daemon() && !self.snapshot.pods[p].terminating)
             .collect()
@@ -511,21 +525,93 @@ impl<'a> Consolidation<'a> {
             order.push((self.price[i] / cost, i));
         }
         order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let queue: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
-        // Grow one set greedily, a chunk at a time: accept a chunk when every pod still lands
-        // and the saving grows; on failure halve the chunk, down to skipping one node.
+        let eligible: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
+        // First delete: the emptiest nodes first, their pods onto the nodes that stay, no new
+        // capacity. This frees the most money for the fewest moves.
+        let mut emptiest = eligible.clone();
+        emptiest.sort_by(|&a, &b| self.fill(a).total_cmp(&self.fill(b)).then(a.cmp(&b)));
+        let prefix = self.delete_prefix(&emptiest);
+        let deleted_saving = prefix
+            .as_ref()
+            .map_or(0.0, |(k, _)| self.removed_price(&emptiest[..*k]));
+        // A full repack of every eligible node onto cheaper new capacity moves every pod, so it
+        // must beat deleting alone by a clear margin (REPACK_MARGIN of their price).
+        let all_price = self.removed_price(&eligible);
+        if eligible.len() > 1 && self.set_within_budgets(&eligible) && self.pdbs_allow(&eligible) {
+            if let Some(sim) = self.simulate(&eligible, true) {
+                let saving = all_price - sim.replacement_price();
+                if saving > deleted_saving + REPACK_MARGIN * all_price
+                    && self.replacements_cheaper(&eligible, &sim)
+                {
+                    self.commit("Underutilized", &eligible, sim, true);
+                    return;
+                }
+            }
+        }
+        if let Some((k, sim)) = prefix {
+            self.commit("Underutilized", &emptiest[..k], sim, true);
+        }
+        // Then replace: what is left, in savings order, may move to cheaper new nodes.
+        let rest: Vec<usize> = eligible
+            .into_iter()
+            .filter(|i| !self.removed.contains(i))
+            .collect();
+        self.grow(&rest, true);
+    }
+
+    /// How full node `i` is: the largest share of any allocatable resource its pods request.
+    fn fill(&self, i: usize) -> f64 {
+        let n = self.node(i);
+        let mut used = Resources::new();
+        for &p in &self.pods_on[i] {
+            used.add(&self.snapshot.pods[p].requests);
+        }
+        used.iter()
+            .filter_map(|(name, v)| {
+                let a = n.allocatable.get(name);
+                (a > 0).then(|| v as f64 / a as f64)
+            })
+            .fold(0.0, f64::max)
+    }
+
+    /// Grows one removal set over `queue` a chunk at a time: a chunk is kept when every pod of
+    /// the set still lands (on nodes that stay, or with `allow_new` on new claims) and the
+    /// saving grows; on failure the chunk is halved, down to skipping one node. Deletions are
+    /// committed as they are found, so later chunks see the pods they moved.
+    fn grow(&mut self, queue: &[usize], allow_new: bool) {
         let mut set: Vec<usize> = Vec::new();
         let mut best: Option<Simulation> = None;
         let mut best_saving = 0.0;
         let mut pos = 0;
         let mut chunk = (queue.len() / 4).max(1);
         while pos < queue.len() {
+            // A node that receives pods from another command stays: commands are carried out
+            // together, and a pod moves once.
+            if self
+                .arrived
+                .get(self.node(queue[pos]).name.as_str())
+                .is_some_and(|a| !a.is_empty())
+            {
+                pos += 1;
+                continue;
+            }
             let take = chunk.min(queue.len() - pos);
+            if queue[pos..pos + take].iter().any(|&i| {
+                self.arrived
+                    .get(self.node(i).name.as_str())
+                    .is_some_and(|a| !a.is_empty())
+            }) {
+                chunk = (take / 2).max(1);
+                if take == 1 {
+                    pos += 1;
+                }
+                continue;
+            }
             let mut trial = set.clone();
             trial.extend_from_slice(&queue[pos..pos + take]);
             let ok = self.set_within_budgets(&trial) && self.pdbs_allow(&trial);
             let outcome = if ok {
-                self.simulate(&trial, true)
+                self.simulate(&trial, allow_new)
             } else {
                 None
             };
@@ -533,9 +619,14 @@ impl<'a> Consolidation<'a> {
                 Some(sim) => {
                     let saving = self.removed_price(&trial) - sim.replacement_price();
                     if saving > best_saving + 1e-9 && self.replacements_cheaper(&trial, &sim) {
-                        best_saving = saving;
-                        best = Some(sim);
-                        set = trial;
+                        if allow_new {
+                            best_saving = saving;
+                            best = Some(sim);
+                            set = trial;
+                        } else {
+                            let chunk_nodes = queue[pos..pos + take].to_vec();
+                            self.commit("Underutilized", &chunk_nodes, sim, true);
+                        }
                         true
                     } else {
                         false
@@ -554,6 +645,29 @@ impl<'a> Consolidation<'a> {
         if let Some(sim) = best {
             self.commit("Underutilized", &set, sim, true);
         }
+    }
+
+    /// The longest prefix of `queue` (emptiest first) whose pods all fit on the nodes that
+    /// stay, found by binary search (if the first k can go, so can the first k - 1), with its
+    /// simulation.
+    fn delete_prefix(&self, queue: &[usize]) -> Option<(usize, Simulation)> {
+        let mut hi = queue.len();
+        while hi > 0 && !(self.set_within_budgets(&queue[..hi]) && self.pdbs_allow(&queue[..hi])) {
+            hi -= 1;
+        }
+        let mut lo = 0;
+        let mut best: Option<(usize, Simulation)> = None;
+        while lo < hi {
+            let mid = (lo + hi).div_ceil(2);
+            match self.simulate(&queue[..mid], false) {
+                Some(sim) => {
+                    lo = mid;
+                    best = Some((mid, sim));
+                }
+                None => hi = mid - 1,
+            }
+        }
+        best.filter(|(k, _)| *k == lo)
     }
 
     fn set_within_budgets(&self, set: &[usize]) -> bool {
@@ -704,7 +818,11 @@ impl<'a> Consolidation<'a> {
             daemon_sets: self.snapshot.daemon_sets.clone(),
             warnings: Vec::new(),
         };
-        let plan = provision(&snap, self.catalog, &Options::default()).ok()?;
+        // Without new capacity no instance type is needed: an empty catalog keeps the
+        // simulation small.
+        let empty = Catalog::default();
+        let catalog = if allow_new { self.catalog } else { &empty };
+        let plan = provision(&snap, catalog, &Options::default()).ok()?;
         if !plan.unschedulable.is_empty() {
             return None;
         }
@@ -807,6 +925,12 @@ impl<'a> Consolidation<'a> {
                     *self.pdb_left.entry(b).or_default() -= 1;
                 }
             }
+            if let Some(prev) = self.moved.get(&p) {
+                if let Some(list) = self.arrived.get_mut(&prev.to) {
+                    list.retain(|&q| q != p);
+                }
+            }
+            self.arrived.entry(to.clone()).or_default().push(p);
             self.moved.insert(p, Moved { to });
         }
         for &i in set {
