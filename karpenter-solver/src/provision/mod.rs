@@ -9,6 +9,7 @@
 //! packing is repeated while enough identical pods remain, so 100,000 pods of a few shapes need
 //! only a few packing decisions.
 
+mod bound;
 mod model;
 mod topology;
 
@@ -1972,8 +1973,11 @@ impl<'a> Solve<'a> {
         let mut totals = vec![0.0f64; d];
         let mut classes: Vec<(usize, usize)> = on_claims.into_iter().collect();
         classes.sort_unstable();
+        let mut shapes: BTreeMap<(Vec<i64>, BTreeSet<usize>), usize> = BTreeMap::new();
+        let mut bound_types: BTreeMap<usize, bound::BoundType> = BTreeMap::new();
         for (c, count) in classes {
             let mut rate = vec![f64::INFINITY; d];
+            let mut usable = BTreeSet::new();
             let alts = self.classes[c].alternatives.len();
             for p in 0..self.pools.len() {
                 for a in 0..alts {
@@ -1991,10 +1995,24 @@ impl<'a> Solve<'a> {
                             .offerings(&mask.merged)
                             .map(|o| o.price)
                             .fold(f64::INFINITY, f64::min);
+                        let room: Vec<i64> =
+                            (0..d).map(|k| ti.alloc[k] - pool.overhead[j][k]).collect();
                         for (k, r) in rate.iter_mut().enumerate() {
-                            let room = ti.alloc[k] - pool.overhead[j][k];
-                            if room > 0 {
-                                *r = r.min(price / room as f64);
+                            if room[k] > 0 {
+                                *r = r.min(price / room[k] as f64);
+                            }
+                        }
+                        if price.is_finite() {
+                            usable.insert(t);
+                            // The most room any pool gives the type and its lowest price keep
+                            // the relaxation below every real choice.
+                            let bt = bound_types.entry(t).or_insert_with(|| bound::BoundType {
+                                room: room.clone(),
+                                price,
+                            });
+                            bt.price = bt.price.min(price);
+                            for (x, &r) in bt.room.iter_mut().zip(&room) {
+                                *x = (*x).max(r);
                             }
                         }
                     }
@@ -2006,8 +2024,15 @@ impl<'a> Solve<'a> {
                     totals[k] += rate[k] * req[k] as f64 * count as f64;
                 }
             }
+            *shapes.entry((req.clone(), usable)).or_default() += count;
         }
-        totals.into_iter().fold(0.0, f64::max)
+        let per_resource = totals.into_iter().fold(0.0, f64::max);
+        let shapes: Vec<bound::Shape> = shapes
+            .into_iter()
+            .map(|((req, types), count)| bound::Shape { req, count, types })
+            .collect();
+        // Both are floors; the relaxation is usually much the higher.
+        bound::lp_bound(&shapes, &bound_types).map_or(per_resource, |lp| lp.max(per_resource))
     }
 }
 
