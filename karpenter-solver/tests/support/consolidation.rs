@@ -20,7 +20,8 @@
 //! - moves: every evictable pod (bound, not finished, not terminating, not a DaemonSet's) of a
 //!   removed node moves exactly once, nothing else moves; each destination is a replacement
 //!   of the same command or a node of the snapshot that no command removes, is Ready, not
-//!   cordoned and not being deleted; a replacement's `pods` are exactly the pods moved to it;
+//!   cordoned and not being deleted; a replacement's `pods` are the pods moved to it, plus
+//!   perhaps pending pods and pods of nodes being deleted, which need a node anyway;
 //! - after the moves: resources fit (bound pods, moved pods and daemonsets that would run
 //!   there, against allocatable), taints are tolerated, node selectors and required node
 //!   affinity hold, host ports do not clash, required pod anti-affinity and affinity hold,
@@ -39,8 +40,9 @@
 //!   the node's type, zone and capacity type; 0 if unknown) less its replacements' prices;
 //!   `Empty`/`Underutilized` commands save money and their replacements cannot cost more than
 //!   they save whatever the cloud launches (summed worst launch prices below the removed
-//!   price); a single spot node goes to spot only with at least 15 cheaper spot types; the
-//!   total is the sum; `lowerBound` is at most the managed cluster's price after the plan;
+//!   price), and a replacement that lists the type of a node it removes lists only types
+//!   cheaper than that node (keep the node instead); a single spot node goes to spot only
+//!   with at least 15 cheaper spot types; the total is the sum; `lowerBound` is at most the managed cluster's price after the plan;
 //! - blocked: names nodes of the snapshot, once each, none that a command removes, each with
 //!   a reason; every initialized candidate (managed, pool exists, Ready, not deleting) that
 //!   no command removes is listed.
@@ -512,17 +514,40 @@ impl<'a> Ctx<'a> {
                     ));
                 }
             }
+            // A replacement holds the pods moved to it, and may also take pods that need a
+            // node anyway: pending pods and pods of nodes being deleted (semantics §5, "The
+            // consolidation decision", step 1 simulates them too).
             for r in &c.replacements {
-                let got: BTreeSet<&str> = r.pods.iter().map(String::as_str).collect();
-                let want = to_claim.get(r.name.as_str()).cloned().unwrap_or_default();
-                if got != want {
-                    v.push(format!(
-                        "command {i}: replacement {} lists pods {got:?} but receives {want:?}",
-                        r.name
-                    ));
+                let moved = to_claim.get(r.name.as_str()).cloned().unwrap_or_default();
+                for p in &moved {
+                    if !r.pods.iter().any(|x| x == p) {
+                        v.push(format!(
+                            "command {i}: {p} moves to replacement {} but is not among its pods {:?}",
+                            r.name, r.pods
+                        ));
+                    }
+                }
+                for p in r.pods.iter().filter(|p| !moved.contains(p.as_str())) {
+                    if !self.pods.get(p).is_some_and(|p| self.needs_a_node(p)) {
+                        v.push(format!(
+                            "command {i}: replacement {} lists {p}, which is neither moved to it nor pending nor on a node being deleted",
+                            r.name
+                        ));
+                    }
                 }
             }
         }
+    }
+
+    /// Pods that need a node whatever the plan: pending, or on a node being deleted.
+    fn needs_a_node(&self, p: &Pod) -> bool {
+        !p.phase.is_terminal()
+            && !p.terminating
+            && !p.is_daemon()
+            && match &p.node_name {
+                None => true,
+                Some(n) => self.nodes.get(n.as_str()).is_some_and(|n| n.deleting),
+            }
     }
 
     fn check_after_state(&self, v: &mut Violations) {
@@ -690,6 +715,11 @@ impl<'a> Ctx<'a> {
         }
         let mut moved_to: BTreeMap<&str, &str> = BTreeMap::new();
         for c in &self.plan.commands {
+            for r in &c.replacements {
+                for p in &r.pods {
+                    moved_to.insert(p.as_str(), r.name.as_str());
+                }
+            }
             for m in &c.pod_moves {
                 moved_to.insert(m.pod.as_str(), m.to.as_str());
             }
@@ -890,6 +920,31 @@ impl<'a> Ctx<'a> {
                 v.push(format!(
                     "command {i}: its replacements may launch at {worst} per hour (worst listed types), not below the {price} of the nodes they replace"
                 ));
+            }
+            // A replacement listing a type the command removes must list only types cheaper
+            // than that node: else keep the node and delete the others (semantics §5,
+            // "Multi-node": [A, A] -> one A is refused).
+            for r in &c.replacements {
+                let cap = removed
+                    .iter()
+                    .filter(|n| {
+                        n.labels
+                            .get(INSTANCE_TYPE)
+                            .is_some_and(|t| r.instance_types.contains(t))
+                    })
+                    .map(|n| (node_price(self.catalog, n), n.name.as_str()))
+                    .min_by(|a, b| a.0.total_cmp(&b.0));
+                if let Some((cap, node)) = cap {
+                    for t in r.instance_types.iter().filter_map(|t| self.catalog.get(t)) {
+                        let worst = worst_launch_price(t, r);
+                        if worst >= cap {
+                            v.push(format!(
+                                "command {i}: replacement {} lists {} ({worst}) while removing {node}, a node of a listed type costing {cap}: keep {node} instead",
+                                r.name, t.name
+                            ));
+                        }
+                    }
+                }
             }
             self.check_spot_to_spot(i, c, &removed, v);
         }
