@@ -32,6 +32,9 @@ use karpenter_solver::{
 };
 use serde_json::Value;
 
+/// The consolidation plan checker (`validate_consolidation`), built on the helpers below.
+pub mod consolidation;
+
 const ZONE: &str = "topology.kubernetes.io/zone";
 const CAPACITY_TYPE: &str = "karpenter.sh/capacity-type";
 const INSTANCE_TYPE: &str = "node.kubernetes.io/instance-type";
