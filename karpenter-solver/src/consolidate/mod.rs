@@ -9,12 +9,12 @@
 
 mod budget;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 
 use crate::error::Error;
-use crate::instance_type::{CapacityType, Catalog};
+use crate::instance_type::Catalog;
 use crate::labels::{
     LABEL_ARCH, LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TYPE, LABEL_NODEPOOL, LABEL_OS, LABEL_ZONE,
 };
@@ -97,6 +97,9 @@ fn latest_timestamp(snapshot: &Snapshot) -> DateTime<Utc> {
         .unwrap_or(DateTime::UNIX_EPOCH)
 }
 
+/// What a replacement may keep: instance types and capacity types.
+type Narrowed = (Vec<String>, Vec<String>);
+
 /// Where an evicted pod went: an existing node or a replacement (by its name).
 struct Moved {
     to: String,
@@ -125,6 +128,8 @@ struct Consolidation<'a> {
     commands: Vec<Command>,
     blocked: BTreeMap<String, String>,
     claim_counter: BTreeMap<String, usize>,
+    /// Why a node tried alone was not consolidated, when a rule (not cost) said no.
+    rejected: HashMap<usize, String>,
 }
 
 impl<'a> Consolidation<'a> {
@@ -177,6 +182,7 @@ impl<'a> Consolidation<'a> {
             commands: Vec::new(),
             blocked: BTreeMap::new(),
             claim_counter: BTreeMap::new(),
+            rejected: HashMap::new(),
         }
     }
 
@@ -208,7 +214,10 @@ impl<'a> Consolidation<'a> {
 
     fn run(&mut self) {
         let mut candidates = Vec::new();
-        for i in 0..self.snapshot.nodes.len() {
+        // By name, so the snapshot's item order never changes the plan.
+        let mut by_name: Vec<usize> = (0..self.snapshot.nodes.len()).collect();
+        by_name.sort_by(|&a, &b| self.node(a).name.cmp(&self.node(b).name));
+        for i in by_name {
             let n = self.node(i);
             match n.node_pool() {
                 None => self.block(
@@ -228,9 +237,19 @@ impl<'a> Consolidation<'a> {
         self.empty(&candidates);
         self.underutilized(&candidates);
         for &i in &candidates {
-            if !self.removed.contains(&i) {
-                self.block(i, "no cheaper placement for its pods");
+            if self.removed.contains(&i) {
+                continue;
             }
+            let pool = self.node(i).node_pool().unwrap_or_default().to_owned();
+            let reason =
+                if !self.evicted(i).is_empty() && !self.budget_allows(&pool, "Underutilized", 1) {
+                    format!("pool {pool}'s disruption budget for Underutilized is used up")
+                } else if let Some(why) = self.rejected.get(&i) {
+                    why.clone()
+                } else {
+                    "no cheaper placement for its pods".to_owned()
+                };
+            self.block(i, reason);
         }
     }
 
@@ -240,17 +259,27 @@ impl<'a> Consolidation<'a> {
         if n.do_not_disrupt {
             return Some("node has karpenter.sh/do-not-disrupt".into());
         }
-        for &p in &self.pods_on[i] {
+        let mut here = self.pods_on[i].clone();
+        here.sort_by_key(|&p| self.snapshot.pods[p].key());
+        for &p in &here {
             let pod = &self.snapshot.pods[p];
             if self.pod_pins(pod) {
                 return Some(format!("pod {} has karpenter.sh/do-not-disrupt", pod.key()));
             }
         }
-        for &p in &self.evicted(i) {
+        let mut evicted = self.evicted(i);
+        evicted.sort_by_key(|&p| self.snapshot.pods[p].key());
+        for &p in &evicted {
             let pod = &self.snapshot.pods[p];
-            let covering: Vec<usize> = (0..self.snapshot.pdbs.len())
+            let mut covering: Vec<usize> = (0..self.snapshot.pdbs.len())
                 .filter(|&b| budget::covers(&self.snapshot.pdbs[b], pod))
                 .collect();
+            covering.sort_by_key(|&b| {
+                (
+                    &self.snapshot.pdbs[b].namespace,
+                    &self.snapshot.pdbs[b].name,
+                )
+            });
             if covering.len() > 1 {
                 return Some(format!(
                     "pod {} is covered by more than one pod disruption budget",
@@ -370,7 +399,11 @@ impl<'a> Consolidation<'a> {
         if claim.is_some_and(|c| c.drifted) {
             return Some("its NodeClaim is Drifted".into());
         }
-        if let (Some(h), Some(ph)) = (n.annotations.get("karpenter.sh/nodepool-hash"), &pool.hash) {
+        let hash = n
+            .annotations
+            .get("karpenter.sh/nodepool-hash")
+            .or_else(|| claim.and_then(|c| c.annotations.get("karpenter.sh/nodepool-hash")));
+        if let (Some(h), Some(ph)) = (hash, &pool.hash) {
             if h != ph {
                 return Some(format!("pool {} changed (hash {h} is now {ph})", pool.name));
             }
@@ -422,7 +455,11 @@ impl<'a> Consolidation<'a> {
             }
         }
         // Empty drifted nodes first, then the oldest (Karpenter's drift order).
-        drifted.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        drifted.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(a.1.cmp(&b.1))
+                .then_with(|| self.node(a.2).name.cmp(&self.node(b.2).name))
+        });
         for (_, _, i, why) in drifted {
             let pool = self.node(i).node_pool().unwrap_or_default().to_owned();
             if let Some(reason) = self.held_back(i) {
@@ -434,7 +471,7 @@ impl<'a> Consolidation<'a> {
                 continue;
             }
             match self.simulate(&[i], true) {
-                Some(sim) => self.commit("Drifted", &[i], sim, true),
+                Some(sim) => self.commit("Drifted", &[i], sim, false),
                 None => self.block(
                     i,
                     format!("drifted ({why}), but its pods cannot be placed elsewhere"),
@@ -524,12 +561,19 @@ impl<'a> Consolidation<'a> {
                     .sum::<f64>();
             order.push((self.price[i] / cost, i));
         }
-        order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        order.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then_with(|| self.node(a.1).name.cmp(&self.node(b.1).name))
+        });
         let eligible: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
         // First delete: the emptiest nodes first, their pods onto the nodes that stay, no new
         // capacity. This frees the most money for the fewest moves.
         let mut emptiest = eligible.clone();
-        emptiest.sort_by(|&a, &b| self.fill(a).total_cmp(&self.fill(b)).then(a.cmp(&b)));
+        emptiest.sort_by(|&a, &b| {
+            self.fill(a)
+                .total_cmp(&self.fill(b))
+                .then_with(|| self.node(a).name.cmp(&self.node(b).name))
+        });
         let prefix = self.delete_prefix(&emptiest);
         let deleted_saving = prefix
             .as_ref()
@@ -615,6 +659,22 @@ impl<'a> Consolidation<'a> {
             } else {
                 None
             };
+            // Remember why a node tried alone was turned down by a rule rather than by cost.
+            if take == 1 {
+                let node = queue[pos];
+                if !self.set_within_budgets(&trial) {
+                    let pool = self.node(node).node_pool().unwrap_or_default().to_owned();
+                    self.rejected.insert(
+                        node,
+                        format!("pool {pool}'s disruption budget for Underutilized is used up"),
+                    );
+                } else if let Some(Err(why)) = outcome
+                    .as_ref()
+                    .map(|sim| self.restrict(&trial, &sim.replacements))
+                {
+                    self.rejected.insert(node, why);
+                }
+            }
             let accepted = match outcome {
                 Some(sim) => {
                     let saving = self.removed_price(&trial) - sim.replacement_price();
@@ -702,20 +762,102 @@ impl<'a> Consolidation<'a> {
         set.iter().map(|&i| self.price[i]).sum()
     }
 
-    /// Whether every replacement lists some type cheaper than the nodes it replaces, and a
-    /// spot-to-spot move at least [`SPOT_TO_SPOT_MIN_TYPES`] of them.
+    /// Whether the replacements can be restricted to types that save money (see
+    /// [`Self::restrict`]).
     fn replacements_cheaper(&self, set: &[usize], sim: &Simulation) -> bool {
-        let limit = self.removed_price(set);
+        self.restrict(set, &sim.replacements).is_ok()
+    }
+
+    /// The instance types and capacity types each replacement may keep so that whatever the
+    /// cloud launches saves money: a replacement allowing spot and on-demand keeps spot only
+    /// (Karpenter restricts consolidation launches so); each type's worst launch price must be
+    /// below the removed nodes' price less the other replacements' prices; a type of a node
+    /// being removed must be cheaper than that node (else keep the node); and a spot-to-spot
+    /// move needs at least [`SPOT_TO_SPOT_MIN_TYPES`] types and keeps the cheapest that many.
+    /// `Err` says why no saving launch remains.
+    fn restrict(
+        &self,
+        set: &[usize],
+        replacements: &[NewNodeClaim],
+    ) -> Result<Vec<Narrowed>, String> {
+        let removed = self.removed_price(set);
+        let total: f64 = replacements.iter().map(|r| r.price).sum();
         let spot_to_spot = self.all_spot(set);
-        sim.replacements.iter().all(|r| {
-            let cheaper = self.cheaper_types(r, limit).len();
-            let needed = if spot_to_spot && is_spot(r) {
+        let mut out = Vec::with_capacity(replacements.len());
+        for r in replacements {
+            let mut cts = r.capacity_types.clone();
+            if cts.iter().any(|c| c == "spot") && cts.iter().any(|c| c == "on-demand") {
+                cts.retain(|c| c == "spot" || c == "reserved");
+            }
+            let mut limit = removed - (total - r.price);
+            for &i in set {
+                if let Some(t) = self.node(i).labels.get(LABEL_INSTANCE_TYPE) {
+                    if r.instance_types.contains(t) {
+                        limit = limit.min(self.price[i]);
+                    }
+                }
+            }
+            let mut kept = self.cheaper_types(r, &cts, limit);
+            let needed = if spot_to_spot && cts.first().map(String::as_str) == Some("spot") {
                 SPOT_TO_SPOT_MIN_TYPES
             } else {
                 1
             };
-            cheaper >= needed
-        })
+            if kept.len() < needed {
+                return Err(if needed > 1 {
+                    format!(
+                        "spot-to-spot replacement needs at least {SPOT_TO_SPOT_MIN_TYPES} cheaper spot types, only {} found",
+                        kept.len()
+                    )
+                } else {
+                    "no replacement type is cheaper than the nodes it would replace".to_owned()
+                });
+            }
+            if needed > 1 {
+                kept.truncate(SPOT_TO_SPOT_MIN_TYPES);
+            }
+            out.push((kept, cts));
+        }
+        // Together, the worst launches must still save: drop the dearest worst-case type of the
+        // replacement with the most to lose until they do.
+        loop {
+            let worst: Vec<Vec<f64>> = replacements
+                .iter()
+                .zip(&out)
+                .map(|(r, (types, cts))| {
+                    types.iter().map(|t| self.worst_price(r, cts, t)).collect()
+                })
+                .collect();
+            let total_worst: f64 = worst
+                .iter()
+                .map(|w| w.iter().copied().fold(0.0, f64::max))
+                .sum();
+            if total_worst < removed - 1e-12 {
+                return Ok(out);
+            }
+            let Some((k, pos)) = worst
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| w.len() > 1)
+                .map(|(k, w)| {
+                    let (pos, _) = w.iter().enumerate().fold((0, f64::MIN), |acc, (i, &v)| {
+                        if v > acc.1 {
+                            (i, v)
+                        } else {
+                            acc
+                        }
+                    });
+                    (k, pos, w[pos])
+                })
+                .max_by(|a, b| a.2.total_cmp(&b.2))
+                .map(|(k, pos, _)| (k, pos))
+            else {
+                return Err(
+                    "the replacements would not cost less than the nodes they replace".to_owned(),
+                );
+            };
+            out[k].0.remove(pos);
+        }
     }
 
     fn all_spot(&self, set: &[usize]) -> bool {
@@ -729,28 +871,29 @@ impl<'a> Consolidation<'a> {
     }
 
     /// The replacement's types whose worst launch price (the dearest offering it may get in
-    /// its zones and capacity types) is below `limit`, in the replacement's order.
-    fn cheaper_types(&self, r: &NewNodeClaim, limit: f64) -> Vec<String> {
-        let zones: BTreeSet<&str> = r.zones.iter().map(String::as_str).collect();
-        let cts: BTreeSet<&str> = r.capacity_types.iter().map(String::as_str).collect();
-        let worst = |name: &str| -> f64 {
-            self.catalog.get(name).map_or(f64::INFINITY, |t| {
-                t.offerings
-                    .iter()
-                    .filter(|o| {
-                        o.available
-                            && zones.contains(o.zone.as_str())
-                            && cts.contains(o.capacity_type.as_str())
-                    })
-                    .map(|o| o.price)
-                    .fold(0.0, f64::max)
-            })
-        };
+    /// its zones and capacity types `cts`) is below `limit`, in the replacement's order.
+    fn cheaper_types(&self, r: &NewNodeClaim, cts: &[String], limit: f64) -> Vec<String> {
         r.instance_types
             .iter()
-            .filter(|t| worst(t) < limit)
+            .filter(|t| self.worst_price(r, cts, t) < limit)
             .cloned()
             .collect()
+    }
+
+    /// The dearest available offering of type `name` in the replacement's zones and capacity
+    /// types `cts`: what a launch from the list may cost at worst.
+    fn worst_price(&self, r: &NewNodeClaim, cts: &[String], name: &str) -> f64 {
+        self.catalog.get(name).map_or(f64::INFINITY, |t| {
+            t.offerings
+                .iter()
+                .filter(|o| {
+                    o.available
+                        && r.zones.contains(&o.zone)
+                        && cts.iter().any(|c| c == o.capacity_type.as_str())
+                })
+                .map(|o| o.price)
+                .fold(0.0, f64::max)
+        })
     }
 
     /// Provisions the pods of `set` again onto every node that stays (and, with `allow_new`,
@@ -772,8 +915,16 @@ impl<'a> Consolidation<'a> {
                 continue;
             }
             let mut n = n.clone();
-            // Landing on a node that is not ready counts as failure in Karpenter's simulation.
-            if !n.ready || n.deleting {
+            // Landing on a node that is not ready counts as failure in Karpenter's simulation,
+            // and nodes inside their consolidateAfter window receive no pods leaving candidates.
+            let young = n
+                .node_pool()
+                .and_then(|p| self.pools.get(p))
+                .is_some_and(|p| {
+                    self.too_young(i, p).is_some()
+                        && p.disruption.consolidate_after_seconds.is_some()
+                });
+            if !n.ready || n.deleting || young {
                 n.unschedulable = true;
             }
             nodes.push(n);
@@ -808,21 +959,37 @@ impl<'a> Consolidation<'a> {
         let snap = Snapshot {
             pods,
             nodes,
-            node_pools: if allow_new {
-                self.snapshot.node_pools.clone()
-            } else {
-                Vec::new()
-            },
-            node_claims: self.snapshot.node_claims.clone(),
+            // Without new capacity the pools stay, so the domains they offer still count for
+            // topology spread, but may launch nothing.
+            node_pools: self
+                .snapshot
+                .node_pools
+                .iter()
+                .map(|p| {
+                    let mut p = p.clone();
+                    if !allow_new {
+                        p.limits = Resources::from_pairs([("nodes", 0)]);
+                    }
+                    p
+                })
+                .collect(),
+            // Only claims still launching are capacity; the others are the nodes above.
+            node_claims: self
+                .snapshot
+                .node_claims
+                .iter()
+                .filter(|c| {
+                    c.node_name
+                        .as_deref()
+                        .is_none_or(|n| !self.snapshot.nodes.iter().any(|x| x.name == n))
+                })
+                .cloned()
+                .collect(),
             pdbs: Vec::new(),
             daemon_sets: self.snapshot.daemon_sets.clone(),
             warnings: Vec::new(),
         };
-        // Without new capacity no instance type is needed: an empty catalog keeps the
-        // simulation small.
-        let empty = Catalog::default();
-        let catalog = if allow_new { self.catalog } else { &empty };
-        let plan = provision(&snap, catalog, &Options::default()).ok()?;
+        let plan = provision(&snap, self.catalog, &Options::default()).ok()?;
         if !plan.unschedulable.is_empty() {
             return None;
         }
@@ -887,15 +1054,28 @@ impl<'a> Consolidation<'a> {
         // Replacements get plan-wide names, and list only types cheaper than what they replace.
         let mut renames: HashMap<String, String> = HashMap::new();
         let mut replacements = Vec::with_capacity(sim.replacements.len());
-        for mut r in sim.replacements {
+        let narrowed = if check_saving {
+            match self.restrict(set, &sim.replacements) {
+                Ok(n) => Some(n),
+                Err(why) => {
+                    for &i in set {
+                        self.block(i, why.clone());
+                    }
+                    return;
+                }
+            }
+        } else {
+            None
+        };
+        for (k, mut r) in sim.replacements.into_iter().enumerate() {
+            if let Some((types, cts)) = narrowed.as_ref().and_then(|n| n.get(k)).cloned() {
+                Self::narrow(&mut r, types, cts);
+            }
             let n = self.claim_counter.entry(r.node_pool.clone()).or_insert(0);
             *n += 1;
             let name = format!("{}-replacement-{:04}", r.node_pool, n);
             renames.insert(r.name.clone(), name.clone());
             r.name = name.clone();
-            if check_saving {
-                self.restrict_to_cheaper(&mut r, removed_price, set);
-            }
             if let Some(meta) = r
                 .manifest
                 .get_mut("metadata")
@@ -933,6 +1113,8 @@ impl<'a> Consolidation<'a> {
             self.arrived.entry(to.clone()).or_default().push(p);
             self.moved.insert(p, Moved { to });
         }
+        // By pod, so the snapshot's item order never changes the plan.
+        pod_moves.sort_by(|a, b| a.pod.cmp(&b.pod));
         for &i in set {
             self.removed.insert(i);
             if let Some(pool) = self.node(i).node_pool() {
@@ -952,17 +1134,10 @@ impl<'a> Consolidation<'a> {
         });
     }
 
-    /// Keeps only the replacement's types whose worst launch price is below `limit`, and for
-    /// a spot-to-spot move only the cheapest [`SPOT_TO_SPOT_MIN_TYPES`].
-    fn restrict_to_cheaper(&self, r: &mut NewNodeClaim, limit: f64, set: &[usize]) {
-        let mut kept = self.cheaper_types(r, limit);
-        if kept.is_empty() {
-            return;
-        }
-        if self.all_spot(set) && is_spot(r) {
-            kept.truncate(SPOT_TO_SPOT_MIN_TYPES);
-        }
-        r.instance_types = kept;
+    /// Narrows a replacement to `types` and capacity types `cts`, in the plan and its manifest.
+    fn narrow(r: &mut NewNodeClaim, types: Vec<String>, cts: Vec<String>) {
+        r.instance_types = types;
+        r.capacity_types = cts;
         if let Some(reqs) = r
             .manifest
             .get_mut("spec")
@@ -970,8 +1145,14 @@ impl<'a> Consolidation<'a> {
             .and_then(|v| v.as_array_mut())
         {
             for req in reqs.iter_mut() {
-                if req.get("key").and_then(|k| k.as_str()) == Some(LABEL_INSTANCE_TYPE) {
-                    req["values"] = serde_json::json!(r.instance_types);
+                match req.get("key").and_then(|k| k.as_str()) {
+                    Some(LABEL_INSTANCE_TYPE) => {
+                        req["values"] = serde_json::json!(r.instance_types)
+                    }
+                    Some(LABEL_CAPACITY_TYPE) => {
+                        req["values"] = serde_json::json!(r.capacity_types)
+                    }
+                    _ => {}
                 }
             }
         }
@@ -1056,11 +1237,6 @@ impl Simulation {
     fn replacement_price(&self) -> f64 {
         self.replacements.iter().map(|r| r.price).sum()
     }
-}
-
-/// Whether a replacement launches as spot.
-fn is_spot(r: &NewNodeClaim) -> bool {
-    r.capacity_types.first().map(String::as_str) == Some(CapacityType::Spot.as_str())
 }
 
 /// Karpenter's eviction cost: 1 + deletion cost / 2^27 + priority / 2^25, clamped to
