@@ -189,6 +189,11 @@ struct Solve<'a> {
     offers: std::cell::RefCell<HashMap<u32, OfferRow>>,
     /// Per requirement set: [`Self::best_offers`].
     best: std::cell::RefCell<HashMap<u32, Rc<[Option<u16>]>>>,
+    /// [`Self::launchable`] per pool, requirement set and types, when no reservation is in
+    /// play.
+    launch_cache: std::cell::RefCell<HashMap<(usize, u32, Vec<usize>), Rc<Launchable>>>,
+    /// Per requirement set: [`Self::min_prices`].
+    min_price: std::cell::RefCell<HashMap<u32, Rc<[f64]>>>,
     /// Catalog types with a reserved offering, whose launch depends on reservations left.
     has_reserved: Vec<bool>,
     /// [`Self::pool_domains`], cached.
@@ -372,6 +377,8 @@ impl<'a> Solve<'a> {
             offers: Default::default(),
             domain_cache: HashMap::new(),
             best: Default::default(),
+            launch_cache: Default::default(),
+            min_price: Default::default(),
             has_reserved: catalog
                 .instance_types
                 .iter()
@@ -1559,6 +1566,25 @@ impl<'a> Solve<'a> {
         v
     }
 
+    /// Per catalog type, its cheapest offering requirement set `id` allows, any capacity type
+    /// (infinite when none); cached per set.
+    fn min_prices(&self, id: u32) -> Rc<[f64]> {
+        if let Some(t) = self.min_price.borrow().get(&id) {
+            return t.clone();
+        }
+        let table: Rc<[f64]> = (0..self.types.len())
+            .map(|t| {
+                let offerings = &self.types[t].it.offerings;
+                self.offers(t, id)
+                    .iter()
+                    .map(|&i| offerings[usize::from(i)].price)
+                    .fold(f64::INFINITY, f64::min)
+            })
+            .collect();
+        self.min_price.borrow_mut().insert(id, table.clone());
+        table
+    }
+
     /// Per catalog type, the offering a launch under requirement set `id` would use when no
     /// reservation is exhausted; cached per set.
     fn best_offers(&self, id: u32) -> Rc<[Option<u16>]> {
@@ -1851,12 +1877,9 @@ impl<'a> Solve<'a> {
         }
     }
 
-    fn claim_output(
-        &self,
-        claim: &Claim,
-        n: usize,
-        reserved: &mut ReservedLeft,
-    ) -> Option<NewNodeClaim> {
+    /// Where and how a claim may launch: its types cheapest first (cut to the cap), zones,
+    /// capacity types, held reservations, price and the daemonset overhead it counts.
+    fn launchable(&self, claim: &Claim, reserved: &mut ReservedLeft) -> Option<Launchable> {
         let pool = &self.pools[claim.pool];
         let table = self.best_offers(claim.reqs_id);
         let mut typed: Vec<(CapacityType, f64, &str, usize)> = claim
@@ -1923,11 +1946,53 @@ impl<'a> Solve<'a> {
                 *o = (*o).min(x);
             }
         }
+        Some(Launchable {
+            instance_types,
+            zones,
+            capacity_types,
+            reservation_ids: reservation_ids.into_iter().collect(),
+            price,
+            overhead,
+        })
+    }
+
+    fn claim_output(
+        &self,
+        claim: &Claim,
+        n: usize,
+        reserved: &mut ReservedLeft,
+    ) -> Option<NewNodeClaim> {
+        let pool = &self.pools[claim.pool];
+        // Claims repeated from one packing share their launch options: computed once.
+        let key = (claim.pool, claim.reqs_id, claim.types.clone());
+        let cacheable = !self.has_reserved.iter().any(|&r| r);
+        let cached = if cacheable {
+            self.launch_cache.borrow().get(&key).cloned()
+        } else {
+            None
+        };
+        let launchable = match cached {
+            Some(l) => l,
+            None => {
+                let l = Rc::new(self.launchable(claim, reserved)?);
+                if cacheable {
+                    self.launch_cache.borrow_mut().insert(key, l.clone());
+                }
+                l
+            }
+        };
+        let Launchable {
+            instance_types,
+            zones,
+            capacity_types,
+            reservation_ids,
+            price,
+            overhead,
+        } = (*launchable).clone();
         let mut requests = claim.used.clone();
         add_scaled(&mut requests, &overhead, 1);
         let requests = self.dims.to_resources(&requests).to_quantities();
         let name = format!("{}-{n:04}", pool.pool.name);
-        let reservation_ids: Vec<String> = reservation_ids.into_iter().collect();
         let launch = Launch {
             instance_types: &instance_types,
             zones: &zones,
@@ -1985,16 +2050,14 @@ impl<'a> Solve<'a> {
                     let Some(mask) = self.mask(p, c, a, id) else {
                         continue;
                     };
+                    let min_prices = self.min_prices(mask.merged_id);
                     let pool = &self.pools[p];
                     for (j, &t) in pool.types.iter().enumerate() {
                         if !mask.ok[j] {
                             continue;
                         }
                         let ti = &self.types[t];
-                        let price = ti
-                            .offerings(&mask.merged)
-                            .map(|o| o.price)
-                            .fold(f64::INFINITY, f64::min);
+                        let price = min_prices[t];
                         let room: Vec<i64> =
                             (0..d).map(|k| ti.alloc[k] - pool.overhead[j][k]).collect();
                         for (k, r) in rate.iter_mut().enumerate() {
@@ -2274,6 +2337,17 @@ fn taints_json(taints: &[Taint]) -> serde_json::Value {
             serde_json::Value::Object(m)
         })
         .collect()
+}
+
+/// Where and how a claim may launch, computed once per distinct claim.
+#[derive(Clone)]
+struct Launchable {
+    instance_types: Vec<String>,
+    zones: Vec<String>,
+    capacity_types: Vec<String>,
+    reservation_ids: Vec<String>,
+    price: f64,
+    overhead: Vec<i64>,
 }
 
 /// Where and how a claim may launch, as its manifest pins it.
