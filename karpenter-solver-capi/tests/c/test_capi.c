@@ -70,6 +70,10 @@ static int contains(const char *haystack, const char *needle) {
 
 static const uint8_t *bytes(const char *text) { return (const uint8_t *)text; }
 
+static int starts_with(const uint8_t *text, const char *prefix) {
+  return text != NULL && strncmp((const char *)text, prefix, strlen(prefix)) == 0;
+}
+
 /* A pointer no call may read, for arguments checked before they are read. */
 static const uint8_t poison[1];
 
@@ -457,7 +461,7 @@ static void test_consolidate(void) {
   CHECK(out.data[out.len] == '\0');
   CHECK(strlen((const char *)out.data) == out.len);
   const char *json = (const char *)out.data;
-  CHECK(strncmp(json, "{\"commands\":[{\"reason\":\"Empty\",\"nodes\":[\"idle-1\"],", 45) == 0);
+  CHECK(starts_with(out.data, "{\"commands\":[{\"reason\":\"Empty\",\"nodes\":[\"idle-1\"],"));
   CHECK(contains(json, "{\"reason\":\"Underutilized\",\"nodes\":[\"big-2\",\"big-1\"]"));
   CHECK(contains(json, "\"replacements\":[{\"name\":\"default-replacement-0001\""));
   CHECK(contains(json, "{\"pod\":\"default/web-0\",\"to\":\"pinned-1\"}"));
@@ -496,25 +500,29 @@ static void test_consolidate(void) {
   /* An empty snapshot is valid: an empty plan. (The sign of its zero savings is the
    * library's; the manifest compares it with the CLI.) */
   CHECK_STATUS(consolidate_text("items: []", NULL, &again, NULL), KS_OK);
-  CHECK(again.data != NULL &&
-        strncmp((const char *)again.data, "{\"commands\":[],\"blocked\":[],\"savingsPerHour\":",
-                45) == 0);
-  CHECK(again.data != NULL && contains((const char *)again.data, "\"lowerBound\":0.0}"));
+  CHECK(starts_with(again.data, "{\"commands\":[],\"blocked\":[],\"savingsPerHour\":"));
+  CHECK(contains((const char *)again.data, "\"lowerBound\":0.0}"));
   ks_buffer_free(&again);
 
-  /* A catalog made from bytes: only m5.large is priced, so only idle-1 is worth removing. */
+  /* A catalog made from bytes. It prices only m5.large, so removing the bigger nodes saves
+   * nothing: small-1 moves onto big-1 instead. */
   ks_catalog *small = NULL;
   CHECK_STATUS(ks_catalog_from_bytes(bytes(CATALOG), strlen(CATALOG), &small, NULL), KS_OK);
   CHECK_STATUS(ks_consolidate(bytes(CONSOLIDATE_SNAPSHOT), strlen(CONSOLIDATE_SNAPSHOT), small,
                               &now, &again, NULL),
                KS_OK);
-  CHECK(again.data != NULL && strncmp((const char *)again.data, "{\"commands\":[", 13) == 0);
+  CHECK(starts_with(again.data, "{\"commands\":[{\"reason\":\"Empty\",\"nodes\":[\"idle-1\"],"));
+  CHECK(contains((const char *)again.data,
+                 "{\"reason\":\"Underutilized\",\"nodes\":[\"small-1\"],\"replacements\":[],"
+                 "\"podMoves\":[{\"pod\":\"default/web-1\",\"to\":\"big-1\"}]"));
+  CHECK(contains((const char *)again.data,
+                 "{\"node\":\"big-2\",\"reason\":\"no cheaper placement for its pods\"}"));
   ks_buffer_free(&again);
   ks_catalog_free(small);
 
   /* Provision and consolidate read the same snapshot differently, but both succeed on it. */
   CHECK_STATUS(provision_text(CONSOLIDATE_SNAPSHOT, &now, &again, NULL), KS_OK);
-  CHECK(again.data != NULL && strncmp((const char *)again.data, "{\"nodeClaims\":[]", 16) == 0);
+  CHECK(starts_with(again.data, "{\"nodeClaims\":[],"));
   ks_buffer_free(&again);
 
   ks_buffer_free(&out);
