@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * karpenter_solver.h: the C API of karpenter-solver, Karpenter's node provisioning decisions
- * as a library. Link with -lkarpenter_solver; see karpenter-solver-capi/README.md.
+ * karpenter_solver.h: the C API of karpenter-solver, Karpenter's node provisioning and
+ * consolidation decisions as a library. Link with -lkarpenter_solver; see
+ * karpenter-solver-capi/README.md.
  *
  * Usage: make a catalog once (ks_catalog_default or ks_catalog_from_bytes), then call
- * ks_provision with snapshot bytes; it fills a ks_buffer with the plan's JSON, the same bytes
- * as `karpenter-solver provision` prints.
+ * ks_provision or ks_consolidate with snapshot bytes; it fills a ks_buffer with the plan's
+ * JSON, the same bytes as `karpenter-solver provision` or `karpenter-solver consolidate`
+ * prints.
  *
  * Conventions:
  * - Functions that can fail return a ks_status; KS_OK is 0. Their last argument, when there
@@ -18,7 +20,8 @@
  *   returned by ks_error_* live as long as the error. The library never keeps a pointer the
  *   caller passed in: input bytes are read during the call only.
  * - Thread safety: every function may be called from any thread. A ks_catalog is immutable and
- *   may be shared by concurrent ks_provision calls. Buffers and errors are plain owned values.
+ *   may be shared by concurrent ks_provision and ks_consolidate calls. Buffers and errors are
+ *   plain owned values.
  * - Panics never cross into C: a bug inside the library returns KS_PANIC.
  */
 
@@ -84,8 +87,8 @@ typedef uint32_t ks_status;
  * `ks_catalog_from_bytes`, freed by `ks_catalog_free`.
  *
  * Thread safety: a catalog is never changed after it is made, so one catalog may be passed to
- * any number of concurrent `ks_provision` calls on any threads. Free it only once no call
- * uses it.
+ * any number of concurrent `ks_provision` and `ks_consolidate` calls on any threads. Free it
+ * only once no call uses it.
  */
 typedef struct ks_catalog ks_catalog;
 
@@ -108,7 +111,8 @@ typedef struct ks_error ks_error;
  */
 typedef struct ks_buffer {
   /**
-   * The bytes (UTF-8 JSON for `ks_provision`), followed by a NUL; null when empty.
+   * The bytes (UTF-8 JSON for `ks_provision` and `ks_consolidate`), followed by a NUL;
+   * null when empty.
    */
   uint8_t *data;
   /**
@@ -118,13 +122,15 @@ typedef struct ks_buffer {
 } ks_buffer;
 
 /**
- * Options for `ks_provision`. A zeroed struct (`ks_options o = {0};`) holds the defaults, the
- * same as `ks_options_default()`; fields added in later versions will keep that so.
+ * Options for `ks_provision` and `ks_consolidate`. A zeroed struct (`ks_options o = {0};`)
+ * holds the defaults, the same as `ks_options_default()`; fields added in later versions will
+ * keep that so.
  */
 typedef struct ks_options {
   /**
    * Whether `now_unix` is set. When false the solver knows no clock, as the command line
-   * without `--now`: decisions that depend on time treat every age as unknown.
+   * without `--now`: provision treats every age as unknown, and consolidate takes the
+   * newest timestamp in the snapshot for the clock.
    */
   bool has_now;
   /**
@@ -191,6 +197,47 @@ ks_status ks_catalog_from_bytes(const uint8_t *data,
                                 size_t len,
                                 struct ks_catalog **out,
                                 struct ks_error **err);
+
+/**
+ * Decides which nodes to remove or replace to cut cost, within every disruption budget
+ * (contract section 4).
+ *
+ * Takes the same arguments as `ks_provision`, with the same ownership, status codes and
+ * panic boundary. `options->now_unix` (when `has_now`) fixes the clock for budget schedules,
+ * expiry and `consolidateAfter`; without it the newest timestamp in the snapshot stands in,
+ * so the answer stays deterministic.
+ *
+ * On success `*out` is the consolidation plan as JSON (`commands`, `blocked`,
+ * `savingsPerHour`, `lowerBound`), byte for byte what `karpenter-solver consolidate` prints
+ * (without its final newline); the caller frees it with `ks_buffer_free`. A node held back
+ * by a budget is not an error: it is in the plan's `blocked` list. Warnings the command line
+ * prints on standard error are not returned.
+ *
+ * On failure `*out` is `{NULL, 0}` and, when `err` is not null, `*err` is an error naming the
+ * object and field at fault, freed with `ks_error_free` (`*err` is null on success).
+ *
+ * Thread safety: calls may run concurrently, with each other and with `ks_provision`, sharing
+ * a catalog. The call reads `snapshot` and `options` only while it runs and keeps no pointer
+ * it was given.
+ *
+ * # Errors
+ * As `ks_provision`: `KS_INVALID_INPUT` when the snapshot is not UTF-8, not YAML or JSON, or
+ * has an object with a bad field; `KS_INVALID_OPTION` when `options->now_unix` is out of
+ * range; `KS_NULL_ARGUMENT` when `snapshot`, `catalog` or `out` is null (`snapshot` even with
+ * length 0); `KS_INVALID_LENGTH` when `snapshot_len` exceeds `PTRDIFF_MAX`; `KS_PANIC` on a
+ * bug.
+ *
+ * # Safety
+ * `snapshot` is null or valid for reading `snapshot_len` bytes; `catalog` is null or a live
+ * catalog; `options` is null or points to a `ks_options`; `out` is null or valid for writing
+ * a `ks_buffer`; `err` is null or valid for writing a pointer.
+ */
+ks_status ks_consolidate(const uint8_t *snapshot,
+                         size_t snapshot_len,
+                         const struct ks_catalog *catalog,
+                         const struct ks_options *options,
+                         struct ks_buffer *out,
+                         struct ks_error **err);
 
 /**
  * The field path at fault, such as `"spec.containers[0].resources.requests"`; null when the

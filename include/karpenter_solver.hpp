@@ -5,11 +5,14 @@
 //
 //   auto catalog = karpenter_solver::Catalog::aws_default();
 //   std::string plan = karpenter_solver::provision(snapshot_yaml, catalog);
+//   std::string moves = karpenter_solver::consolidate(snapshot_yaml, catalog);
 //
-// Thread safety is the C API's: a Catalog may be shared by concurrent provision() calls.
+// Thread safety is the C API's: a Catalog may be shared by concurrent provision() and
+// consolidate() calls.
 #ifndef KARPENTER_SOLVER_HPP
 #define KARPENTER_SOLVER_HPP
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -101,16 +104,22 @@ class Catalog {
   std::unique_ptr<ks_catalog, detail::CatalogDeleter> handle_;
 };
 
-/// Options for provision(); the defaults are the command line's without flags.
+/// Options for provision() and consolidate(); the defaults are the command line's without
+/// flags.
 struct Options {
   /// The clock, in seconds since the Unix epoch (the command line's --now).
   std::optional<std::int64_t> now_unix;
 };
 
-/// The provisioning plan for a snapshot, as the contract's JSON (what `karpenter-solver
-/// provision` prints, without the final newline). Throws Error for invalid input.
-inline std::string provision(std::string_view snapshot, const Catalog& catalog,
-                             const Options& options = {}) {
+namespace detail {
+
+/// The C signature ks_provision and ks_consolidate share.
+using Verb = ks_status (*)(const std::uint8_t*, std::size_t, const ks_catalog*,
+                           const ks_options*, ks_buffer*, ks_error**);
+
+/// Calls `verb` and returns its JSON, or throws Error.
+inline std::string solve(Verb verb, std::string_view snapshot, const Catalog& catalog,
+                         const Options& options) {
   ks_options c_options = ks_options_default();
   if (options.now_unix) {
     c_options.has_now = true;
@@ -118,8 +127,8 @@ inline std::string provision(std::string_view snapshot, const Catalog& catalog,
   }
   ks_buffer out{};
   ks_error* err = nullptr;
-  ks_status status = ks_provision(detail::bytes(snapshot), snapshot.size(), catalog.get(),
-                                  &c_options, &out, &err);
+  ks_status status =
+      verb(detail::bytes(snapshot), snapshot.size(), catalog.get(), &c_options, &out, &err);
   detail::check(status, err);
   std::string json;
   try {
@@ -130,6 +139,22 @@ inline std::string provision(std::string_view snapshot, const Catalog& catalog,
   }
   ks_buffer_free(&out);
   return json;
+}
+
+}  // namespace detail
+
+/// The provisioning plan for a snapshot, as the contract's JSON (what `karpenter-solver
+/// provision` prints, without the final newline). Throws Error for invalid input.
+inline std::string provision(std::string_view snapshot, const Catalog& catalog,
+                             const Options& options = {}) {
+  return detail::solve(ks_provision, snapshot, catalog, options);
+}
+
+/// The consolidation plan for a snapshot, as the contract's JSON (what `karpenter-solver
+/// consolidate` prints, without the final newline). Throws Error for invalid input.
+inline std::string consolidate(std::string_view snapshot, const Catalog& catalog,
+                               const Options& options = {}) {
+  return detail::solve(ks_consolidate, snapshot, catalog, options);
 }
 
 }  // namespace karpenter_solver

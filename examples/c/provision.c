@@ -1,16 +1,19 @@
 /*
  * Provision a snapshot with the default catalog and print the plan's JSON, exactly as
- * `karpenter-solver provision SNAPSHOT` does.
+ * `karpenter-solver provision SNAPSHOT` does; with --consolidate, consolidate it instead, as
+ * `karpenter-solver consolidate SNAPSHOT` does.
  *
  *   cargo build --release -p karpenter-solver-capi
  *   gcc -Wall -I include examples/c/provision.c target/release/libkarpenter_solver.a \
  *       -lpthread -ldl -lm -o provision
  *   ./provision examples/snapshot.yaml
+ *   ./provision --consolidate examples/snapshot.yaml
  *
  * (karpenter-solver-capi/README.md shows the shared-library link too.)
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "karpenter_solver.h"
 
@@ -34,14 +37,16 @@ static char *read_file(const char *path, size_t *len) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s SNAPSHOT\n", argv[0]);
+  int consolidate = argc == 3 && strcmp(argv[1], "--consolidate") == 0;
+  if (argc != 2 && !consolidate) {
+    fprintf(stderr, "usage: %s [--consolidate] SNAPSHOT\n", argv[0]);
     return 2;
   }
+  const char *path = argv[argc - 1];
   size_t len = 0;
-  char *snapshot = read_file(argv[1], &len);
+  char *snapshot = read_file(path, &len);
   if (snapshot == NULL) {
-    perror(argv[1]);
+    perror(path);
     return 1;
   }
 
@@ -54,14 +59,17 @@ int main(int argc, char **argv) {
 
   ks_buffer plan = {0};
   ks_error *err = NULL;
+  /* ks_provision and ks_consolidate take the same arguments and follow the same rules. */
   ks_status status =
-      ks_provision((const uint8_t *)snapshot, len, catalog, NULL, &plan, &err);
+      consolidate ? ks_consolidate((const uint8_t *)snapshot, len, catalog, NULL, &plan, &err)
+                  : ks_provision((const uint8_t *)snapshot, len, catalog, NULL, &plan, &err);
   int exit_code = 0;
   if (status == KS_OK) {
     /* plan.data is NUL-terminated JSON: hand it to your JSON parser, or print it. */
     printf("%s\n", (const char *)plan.data);
   } else {
-    fprintf(stderr, "provision: %s: %s\n", ks_status_message(status), ks_error_message(err));
+    fprintf(stderr, "%s: %s: %s\n", consolidate ? "consolidate" : "provision",
+            ks_status_message(status), ks_error_message(err));
     if (ks_error_object(err) != NULL)
       fprintf(stderr, "  object %s, field %s\n", ks_error_object(err),
               ks_error_field(err) ? ks_error_field(err) : "-");

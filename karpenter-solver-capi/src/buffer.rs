@@ -12,7 +12,8 @@ use crate::boundary::guard_or;
 #[repr(C)]
 #[derive(Debug)]
 pub struct ks_buffer {
-    /// The bytes (UTF-8 JSON for `ks_provision`), followed by a NUL; null when empty.
+    /// The bytes (UTF-8 JSON for `ks_provision` and `ks_consolidate`), followed by a NUL;
+    /// null when empty.
     pub data: *mut u8,
     /// The number of bytes, not counting the NUL.
     pub len: usize,

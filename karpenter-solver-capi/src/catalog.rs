@@ -12,8 +12,8 @@ use crate::status::ks_status;
 /// `ks_catalog_from_bytes`, freed by `ks_catalog_free`.
 ///
 /// Thread safety: a catalog is never changed after it is made, so one catalog may be passed to
-/// any number of concurrent `ks_provision` calls on any threads. Free it only once no call
-/// uses it.
+/// any number of concurrent `ks_provision` and `ks_consolidate` calls on any threads. Free it
+/// only once no call uses it.
 pub struct ks_catalog {
     pub(crate) catalog: Catalog,
 }

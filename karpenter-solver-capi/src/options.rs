@@ -4,13 +4,15 @@ use karpenter_solver::{Error, Options};
 
 use crate::boundary::guard_or;
 
-/// Options for `ks_provision`. A zeroed struct (`ks_options o = {0};`) holds the defaults, the
-/// same as `ks_options_default()`; fields added in later versions will keep that so.
+/// Options for `ks_provision` and `ks_consolidate`. A zeroed struct (`ks_options o = {0};`)
+/// holds the defaults, the same as `ks_options_default()`; fields added in later versions will
+/// keep that so.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ks_options {
     /// Whether `now_unix` is set. When false the solver knows no clock, as the command line
-    /// without `--now`: decisions that depend on time treat every age as unknown.
+    /// without `--now`: provision treats every age as unknown, and consolidate takes the
+    /// newest timestamp in the snapshot for the clock.
     pub has_now: bool,
     /// The clock for schedules, expiry and `consolidateAfter`, in seconds since the Unix epoch
     /// (UTC); the command line's `--now`. Read only when `has_now` is true. A time the solver

@@ -212,7 +212,8 @@ fn default_catalog(py: Python<'_>) -> PyResult<Arc<ks::Catalog>> {
     })
 }
 
-/// Solves `verb` on a parsed snapshot and catalog (the default one when None) at `now`.
+/// Solves `verb` (provision or consolidate) on a parsed snapshot and catalog (the default one
+/// when None) at `now`.
 fn solve<T: Send>(
     py: Python<'_>,
     what: &str,
@@ -256,6 +257,27 @@ fn provision(
     Ok((plan.to_json(), plan.warnings))
 }
 
+/// Consolidates: returns the plan as the contract's JSON (byte for byte the CLI's output) and
+/// its warnings.
+#[pyfunction]
+#[pyo3(signature = (snapshot, catalog=None, *, now=None))]
+fn consolidate(
+    py: Python<'_>,
+    snapshot: PyRef<'_, Snapshot>,
+    catalog: Option<PyRef<'_, Catalog>>,
+    now: Option<&str>,
+) -> PyResult<(String, Vec<String>)> {
+    let plan = solve(
+        py,
+        "consolidate",
+        &snapshot,
+        catalog.as_deref(),
+        now,
+        ks::consolidate,
+    )?;
+    Ok((plan.to_json(), plan.warnings))
+}
+
 /// The amount of a Kubernetes quantity in the solver's units: millicores for `cpu`, base units
 /// (bytes, pods, devices) for anything else.
 #[pyfunction]
@@ -290,6 +312,7 @@ fn _karpenter_solver(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Snapshot>()?;
     m.add_class::<Catalog>()?;
     m.add_function(wrap_pyfunction!(provision, m)?)?;
+    m.add_function(wrap_pyfunction!(consolidate, m)?)?;
     m.add_function(wrap_pyfunction!(parse_quantity, m)?)?;
     m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     Ok(())

@@ -41,7 +41,18 @@ class Cli:
     def provision(
         self, snapshot: Path, catalog: Optional[Path] = None, now: Optional[str] = None
     ) -> str:
-        args: List[str] = ["provision"]
+        return self.solve("provision", snapshot, catalog, now)
+
+    def consolidate(
+        self, snapshot: Path, catalog: Optional[Path] = None, now: Optional[str] = None
+    ) -> str:
+        return self.solve("consolidate", snapshot, catalog, now)
+
+    def solve(
+        self, verb: str, snapshot: Path, catalog: Optional[Path] = None, now: Optional[str] = None
+    ) -> str:
+        """What `karpenter-solver VERB` prints, less its final newline; it must succeed."""
+        args: List[str] = [verb]
         if catalog is not None:
             args += ["--catalog", str(catalog)]
         if now is not None:
@@ -136,3 +147,71 @@ def small_snapshot() -> Dict[str, Any]:
         "kind": "List",
         "items": [NODE_POOL, pod("web-1"), pod("web-2", cpu="1500m"), pod("huge", cpu="500")],
     }
+
+
+def _node(name: str, instance_type: str, cpu: str, memory: str, pods: str) -> str:
+    return f"""\
+- apiVersion: v1
+  kind: Node
+  metadata:
+    name: {name}
+    creationTimestamp: "2026-11-01T00:00:00Z"
+    labels: {{karpenter.sh/nodepool: default, node.kubernetes.io/instance-type: {instance_type},
+             topology.kubernetes.io/zone: us-east-1a, karpenter.sh/capacity-type: on-demand,
+             kubernetes.io/arch: amd64}}
+  status: {{allocatable: {{cpu: {cpu}, memory: {memory}, pods: "{pods}"}}}}
+"""
+
+
+def _bound_pod(name: str, node: str, cpu: str, memory: str, app: str, extra: str = "") -> str:
+    return f"""\
+- apiVersion: v1
+  kind: Pod
+  metadata: {{name: {name}, namespace: default, labels: {{app: {app}}}{extra}}}
+  spec: {{nodeName: {node}, containers: [{{name: app, resources: {{requests: {{cpu: {cpu}, memory: {memory}}}}}}}]}}
+  status: {{phase: Running}}
+"""
+
+
+CONSOLIDATE_NOW = "2026-11-23T12:00:00Z"
+
+CONSOLIDATE_YAML = (
+    """\
+apiVersion: v1
+kind: List
+items:
+- apiVersion: karpenter.sh/v1
+  kind: NodePool
+  metadata: {name: default}
+  spec:
+    template:
+      spec:
+        nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}
+        requirements:
+        - {key: kubernetes.io/arch, operator: In, values: [amd64]}
+    disruption:
+      consolidationPolicy: WhenEmptyOrUnderutilized
+      consolidateAfter: 0s
+      budgets: [{nodes: "100%"}]
+- apiVersion: policy/v1
+  kind: PodDisruptionBudget
+  metadata: {name: web, namespace: default}
+  spec: {selector: {matchLabels: {app: web}}, maxUnavailable: 1}
+"""
+    + _node("big-1", "m5.xlarge", "3920m", "14162Mi", "58")
+    + _node("big-2", "m5.2xlarge", "7910m", "28780Mi", "58")
+    + _node("small-1", "m5.large", "1930m", "6903Mi", "29")
+    + _node("idle-1", "m5.large", "1930m", "6903Mi", "29")
+    + _node("pinned-1", "m5.large", "1930m", "6903Mi", "29")
+    + _bound_pod("web-0", "big-1", "500m", "1Gi", "web")
+    + _bound_pod("web-1", "small-1", "500m", "1Gi", "web")
+    + _bound_pod("api-0", "big-2", '"3"', "6Gi", "api")
+    + _bound_pod(
+        "batch-0", "pinned-1", "200m", "256Mi", "batch",
+        ", annotations: {karpenter.sh/do-not-disrupt: \"true\"}",
+    )
+)
+"""Five nodes of one pool at CONSOLIDATE_NOW: one empty, two underutilized (one of them
+replaced by a cheaper type), one pinned by do-not-disrupt, one whose move would not pay.
+Its plan has every part of contract section 4: Empty and Underutilized commands, a replacement,
+moves to an existing node and to the replacement, and blocked nodes with reasons."""

@@ -31,10 +31,14 @@ def test_quickstart_notebook(tmp_path: Path) -> None:
     html = [o.data["text/html"] for o in outputs if "text/html" in o.get("data", {})]
     assert any('class="karpenter-solver-plan"' in h for h in html)
     assert any("default/huge-0" in h for h in html)
+    consolidation = [h for h in html if 'class="karpenter-solver-consolidation"' in h]
+    assert len(consolidation) == 1
+    assert "idle-1" in consolidation[0] and "Empty" in consolidation[0]
     pngs = [o.data["image/png"] for o in outputs if "image/png" in o.get("data", {})]
     assert len(pngs) == 1
     printed = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert "Pod default bad-0 spec.containers[0].resources.requests.cpu" in printed
+    assert "blocked pinned-1 - pod default/batch-0 has karpenter.sh/do-not-disrupt" in printed
 
     artifacts = Path(os.environ.get("KS_ARTIFACTS", REPO / "target" / "artifacts"))
     artifacts.mkdir(parents=True, exist_ok=True)

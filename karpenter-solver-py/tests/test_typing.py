@@ -23,6 +23,12 @@ plan: ks.Plan = ks.provision([{"kind": "Pod"}], catalog, now=datetime.now(timezo
 price: float = plan.node_claims[0].price + plan.total_price
 first: str = plan.node_claims[0].instance_types[0]
 reasons: list[str] = [u.reason for u in plan.unschedulable]
+cplan: ks.ConsolidationPlan = ks.consolidate(Path("snap.yaml"), catalog, now="2026-11-23T12:00:00Z")
+saved: float = cplan.savings_per_hour + cplan.commands[0].savings_per_hour + cplan.lower_bound
+removed: tuple[str, ...] = cplan.commands[0].nodes
+moves: list[tuple[str, str]] = [(m.pod, m.to) for c in cplan.commands for m in c.pod_moves]
+launch: list[ks.NodeClaim] = [r for c in cplan.commands for r in c.replacements]
+held: dict[str, str] = {b.node: b.reason for b in cplan.blocked}
 try:
     ks.provision("snapshot.yaml")
 except ks.SnapshotError as e:
@@ -64,11 +70,16 @@ def test_installed_package_is_typed(tmp_path: Path, mypy_cache: Path) -> None:
     # A caller's code type-checks strictly against the installed package, and misuse is caught.
     done = _mypy(tmp_path, "mypy", "--strict", str(consumer), cache=mypy_cache)
     assert done.returncode == 0, done.stdout + done.stderr
-    consumer.write_text(CONSUMER + "ks.provision(42)\nplan.total_price.upper()\n")
+    consumer.write_text(
+        CONSUMER + "ks.provision(42)\nplan.total_price.upper()\n"
+        "ks.consolidate(42)\ncplan.total_price\n"
+    )
     done = _mypy(tmp_path, "mypy", "--strict", str(consumer), cache=mypy_cache)
     assert done.returncode == 1
     assert 'Argument 1 to "provision" has incompatible type "int"' in done.stdout
     assert '"float" has no attribute "upper"' in done.stdout
+    assert 'Argument 1 to "consolidate" has incompatible type "int"' in done.stdout
+    assert '"ConsolidationPlan" has no attribute "total_price"' in done.stdout
 
 
 def test_package_sources_pass_mypy_strict(tmp_path: Path, mypy_cache: Path) -> None:

@@ -3,9 +3,9 @@
     python3 scenarios.py OUTDIR FILE...
 
 A FILE is either a snapshot, or a scenario of testdata/ (top-level keys `snapshot`, and
-optionally `catalog`, beside `description`, `expect`, ...). For each FILE this writes
+optionally `catalog` and `now`, beside `description`, `expect`, ...). For each FILE this writes
 OUTDIR/N.snapshot (and OUTDIR/N.catalog when the scenario has one) and prints one line:
-FILE <tab> SNAPSHOT <tab> CATALOG-or-"-".
+FILE <tab> SNAPSHOT <tab> CATALOG-or-"-" <tab> NOW-or-"-" (the scenario's RFC 3339 `now`).
 
 The standard library has no YAML parser, so a key's value is cut from the text: the lines after
 `key:` up to the next top-level key, de-indented (a block mapping, a block sequence, or a `|`
@@ -45,7 +45,7 @@ def main():
         text = open(path, encoding="utf-8", errors="surrogateescape").read()
         snapshot = extract(text, "snapshot")
         if snapshot is None:
-            print(f"{path}\t{path}\t-")
+            print(f"{path}\t{path}\t-\t-")
             continue
         snapshot_path = os.path.join(outdir, f"{n}.snapshot")
         with open(snapshot_path, "w", encoding="utf-8", errors="surrogateescape") as f:
@@ -56,7 +56,8 @@ def main():
             catalog_path = os.path.join(outdir, f"{n}.catalog")
             with open(catalog_path, "w", encoding="utf-8", errors="surrogateescape") as f:
                 f.write(catalog)
-        print(f"{path}\t{snapshot_path}\t{catalog_path}")
+        now = (extract(text, "now") or "").strip().strip("'\"") or "-"
+        print(f"{path}\t{snapshot_path}\t{catalog_path}\t{now}")
 
 
 if __name__ == "__main__":

@@ -1,15 +1,23 @@
 /*
  * Tests of the C API, compiled against include/karpenter_solver.h and libkarpenter_solver:
- * every entry point, every error path a C caller can reach, concurrent calls sharing a
- * catalog, and, for each line of the manifest given as argv[1], that ks_provision returns the
- * same bytes as the command line did.
+ * every entry point, every error path a C caller can reach (for ks_provision and
+ * ks_consolidate alike), concurrent calls sharing a catalog, and, for each line of the
+ * manifest given as argv[1], that ks_provision or ks_consolidate returns the same bytes as the
+ * command line did.
  *
  *   test_capi [MANIFEST]
+ *   test_capi --write-inputs DIR
  *
- * A manifest line is five tab-separated fields:
- *   LABEL  SNAPSHOT  CATALOG|-  NOW_UNIX|-  EXPECTED
- * where EXPECTED is what `karpenter-solver provision [--catalog CATALOG] [--now ...] SNAPSHOT`
- * printed (the CLI adds one newline) and LABEL names the case in the report. ci.sh writes it.
+ * A manifest line is six tab-separated fields:
+ *   VERB  LABEL  SNAPSHOT  CATALOG|-  NOW_UNIX|-  EXPECTED
+ * where VERB is provision or consolidate, EXPECTED is what
+ * `karpenter-solver VERB [--catalog CATALOG] [--now ...] SNAPSHOT` printed (the CLI adds one
+ * newline) and LABEL names the case in the report. ci.sh writes it.
+ *
+ * --write-inputs writes this file's own snapshots (DIR/inline-provision.yaml and
+ * DIR/inline-consolidate.yaml), so ci.sh can put them in the manifest: the inline cases are
+ * compared with the CLI byte for byte too.
+ *
  * Ends with "N passed, N failed".
  */
 #include "karpenter_solver.h"
@@ -62,6 +70,10 @@ static int contains(const char *haystack, const char *needle) {
 
 static const uint8_t *bytes(const char *text) { return (const uint8_t *)text; }
 
+static int starts_with(const uint8_t *text, const char *prefix) {
+  return text != NULL && strncmp((const char *)text, prefix, strlen(prefix)) == 0;
+}
+
 /* A pointer no call may read, for arguments checked before they are read. */
 static const uint8_t poison[1];
 
@@ -94,6 +106,126 @@ static const char SNAPSHOT[] =
     "    containers:\n"
     "    - name: app\n"
     "      resources: {requests: {cpu: \"4096\"}}\n";
+
+/* Five nodes of one pool, at NOW_UNIX: idle-1 is empty; big-1 and big-2 are underutilized
+ * (api-0 moves to a cheaper replacement, web-0 to an existing node); pinned-1 holds a
+ * do-not-disrupt pod; small-1's move would not pay. Every part of contract section 4. */
+static const char CONSOLIDATE_SNAPSHOT[] =
+    "apiVersion: v1\n"
+    "kind: List\n"
+    "items:\n"
+    "- apiVersion: karpenter.sh/v1\n"
+    "  kind: NodePool\n"
+    "  metadata: {name: default}\n"
+    "  spec:\n"
+    "    template:\n"
+    "      spec:\n"
+    "        nodeClassRef: {group: karpenter.k8s.aws, kind: EC2NodeClass, name: default}\n"
+    "        requirements:\n"
+    "        - {key: kubernetes.io/arch, operator: In, values: [amd64]}\n"
+    "    disruption:\n"
+    "      consolidationPolicy: WhenEmptyOrUnderutilized\n"
+    "      consolidateAfter: 0s\n"
+    "      budgets: [{nodes: \"100%\"}]\n"
+    "- apiVersion: policy/v1\n"
+    "  kind: PodDisruptionBudget\n"
+    "  metadata: {name: web, namespace: default}\n"
+    "  spec: {selector: {matchLabels: {app: web}}, maxUnavailable: 1}\n"
+    "- apiVersion: v1\n"
+    "  kind: Node\n"
+    "  metadata:\n"
+    "    name: big-1\n"
+    "    creationTimestamp: \"2026-11-01T00:00:00Z\"\n"
+    "    labels:\n"
+    "      karpenter.sh/nodepool: default\n"
+    "      node.kubernetes.io/instance-type: m5.xlarge\n"
+    "      topology.kubernetes.io/zone: us-east-1a\n"
+    "      karpenter.sh/capacity-type: on-demand\n"
+    "      kubernetes.io/arch: amd64\n"
+    "  status: {allocatable: {cpu: 3920m, memory: 14162Mi, pods: \"58\"}}\n"
+    "- apiVersion: v1\n"
+    "  kind: Node\n"
+    "  metadata:\n"
+    "    name: big-2\n"
+    "    creationTimestamp: \"2026-11-01T00:00:00Z\"\n"
+    "    labels:\n"
+    "      karpenter.sh/nodepool: default\n"
+    "      node.kubernetes.io/instance-type: m5.2xlarge\n"
+    "      topology.kubernetes.io/zone: us-east-1a\n"
+    "      karpenter.sh/capacity-type: on-demand\n"
+    "      kubernetes.io/arch: amd64\n"
+    "  status: {allocatable: {cpu: 7910m, memory: 28780Mi, pods: \"58\"}}\n"
+    "- apiVersion: v1\n"
+    "  kind: Node\n"
+    "  metadata:\n"
+    "    name: small-1\n"
+    "    creationTimestamp: \"2026-11-01T00:00:00Z\"\n"
+    "    labels:\n"
+    "      karpenter.sh/nodepool: default\n"
+    "      node.kubernetes.io/instance-type: m5.large\n"
+    "      topology.kubernetes.io/zone: us-east-1a\n"
+    "      karpenter.sh/capacity-type: on-demand\n"
+    "      kubernetes.io/arch: amd64\n"
+    "  status: {allocatable: {cpu: 1930m, memory: 6903Mi, pods: \"29\"}}\n"
+    "- apiVersion: v1\n"
+    "  kind: Node\n"
+    "  metadata:\n"
+    "    name: idle-1\n"
+    "    creationTimestamp: \"2026-11-01T00:00:00Z\"\n"
+    "    labels:\n"
+    "      karpenter.sh/nodepool: default\n"
+    "      node.kubernetes.io/instance-type: m5.large\n"
+    "      topology.kubernetes.io/zone: us-east-1a\n"
+    "      karpenter.sh/capacity-type: on-demand\n"
+    "      kubernetes.io/arch: amd64\n"
+    "  status: {allocatable: {cpu: 1930m, memory: 6903Mi, pods: \"29\"}}\n"
+    "- apiVersion: v1\n"
+    "  kind: Node\n"
+    "  metadata:\n"
+    "    name: pinned-1\n"
+    "    creationTimestamp: \"2026-11-01T00:00:00Z\"\n"
+    "    labels:\n"
+    "      karpenter.sh/nodepool: default\n"
+    "      node.kubernetes.io/instance-type: m5.large\n"
+    "      topology.kubernetes.io/zone: us-east-1a\n"
+    "      karpenter.sh/capacity-type: on-demand\n"
+    "      kubernetes.io/arch: amd64\n"
+    "  status: {allocatable: {cpu: 1930m, memory: 6903Mi, pods: \"29\"}}\n"
+    "- apiVersion: v1\n"
+    "  kind: Pod\n"
+    "  metadata: {name: web-0, namespace: default, labels: {app: web}}\n"
+    "  spec:\n"
+    "    nodeName: big-1\n"
+    "    containers: [{name: app, resources: {requests: {cpu: 500m, memory: 1Gi}}}]\n"
+    "  status: {phase: Running}\n"
+    "- apiVersion: v1\n"
+    "  kind: Pod\n"
+    "  metadata: {name: web-1, namespace: default, labels: {app: web}}\n"
+    "  spec:\n"
+    "    nodeName: small-1\n"
+    "    containers: [{name: app, resources: {requests: {cpu: 500m, memory: 1Gi}}}]\n"
+    "  status: {phase: Running}\n"
+    "- apiVersion: v1\n"
+    "  kind: Pod\n"
+    "  metadata: {name: api-0, namespace: default, labels: {app: api}}\n"
+    "  spec:\n"
+    "    nodeName: big-2\n"
+    "    containers: [{name: app, resources: {requests: {cpu: \"3\", memory: 6Gi}}}]\n"
+    "  status: {phase: Running}\n"
+    "- apiVersion: v1\n"
+    "  kind: Pod\n"
+    "  metadata:\n"
+    "    name: batch-0\n"
+    "    namespace: default\n"
+    "    labels: {app: batch}\n"
+    "    annotations: {karpenter.sh/do-not-disrupt: \"true\"}\n"
+    "  spec:\n"
+    "    nodeName: pinned-1\n"
+    "    containers: [{name: app, resources: {requests: {cpu: 200m, memory: 256Mi}}}]\n"
+    "  status: {phase: Running}\n";
+
+/* 2026-11-23T12:00:00Z */
+static const int64_t NOW_UNIX = 1795435200;
 
 static const char BAD_QUANTITY_SNAPSHOT[] =
     "items:\n"
@@ -241,9 +373,24 @@ static void test_catalog_from_bytes_errors(void) {
   CHECK_STATUS(ks_catalog_from_bytes(bytes("- name: [\n"), 10, &c, NULL), KS_INVALID_INPUT);
 }
 
+/* ks_provision and ks_consolidate: one signature, one set of rules. */
+typedef ks_status (*verb_fn)(const uint8_t *snapshot, size_t snapshot_len,
+                             const ks_catalog *catalog, const ks_options *options,
+                             ks_buffer *out, ks_error **err);
+
+static ks_status verb_text(verb_fn verb, const char *snapshot, const ks_options *options,
+                           ks_buffer *out, ks_error **err) {
+  return verb(bytes(snapshot), strlen(snapshot), default_catalog, options, out, err);
+}
+
 static ks_status provision_text(const char *snapshot, const ks_options *options,
                                 ks_buffer *out, ks_error **err) {
-  return ks_provision(bytes(snapshot), strlen(snapshot), default_catalog, options, out, err);
+  return verb_text(ks_provision, snapshot, options, out, err);
+}
+
+static ks_status consolidate_text(const char *snapshot, const ks_options *options,
+                                  ks_buffer *out, ks_error **err) {
+  return verb_text(ks_consolidate, snapshot, options, out, err);
 }
 
 static void test_provision(void) {
@@ -273,7 +420,7 @@ static void test_provision(void) {
   ks_buffer_free(&again);
 
   /* A clock. */
-  ks_options now = {.has_now = true, .now_unix = 1795435200}; /* 2026-11-23T12:00:00Z */
+  ks_options now = {.has_now = true, .now_unix = NOW_UNIX};
   CHECK_STATUS(provision_text(SNAPSHOT, &now, &again, NULL), KS_OK);
   CHECK(again.data != NULL);
   ks_buffer_free(&again);
@@ -303,7 +450,87 @@ static void test_provision(void) {
   CHECK(out.data == NULL && out.len == 0);
 }
 
-static void test_provision_errors(void) {
+static void test_consolidate(void) {
+  ks_buffer out = {(uint8_t *)poison, 12345};
+  ks_error *err = (ks_error *)poison;
+  ks_options now = {.has_now = true, .now_unix = NOW_UNIX};
+  CHECK_STATUS(consolidate_text(CONSOLIDATE_SNAPSHOT, &now, &out, &err), KS_OK);
+  CHECK(err == NULL);
+  CHECK(out.data != NULL && out.len > 0);
+  if (out.data == NULL) return;
+  CHECK(out.data[out.len] == '\0');
+  CHECK(strlen((const char *)out.data) == out.len);
+  const char *json = (const char *)out.data;
+  CHECK(starts_with(out.data, "{\"commands\":[{\"reason\":\"Empty\",\"nodes\":[\"idle-1\"],"));
+  CHECK(contains(json, "{\"reason\":\"Underutilized\",\"nodes\":[\"big-2\",\"big-1\"]"));
+  CHECK(contains(json, "\"replacements\":[{\"name\":\"default-replacement-0001\""));
+  CHECK(contains(json, "{\"pod\":\"default/web-0\",\"to\":\"pinned-1\"}"));
+  CHECK(contains(json, "{\"pod\":\"default/api-0\",\"to\":\"default-replacement-0001\"}"));
+  CHECK(contains(json, "\"blocked\":[{\"node\":\"pinned-1\",\"reason\":\"pod default/batch-0 has "
+                       "karpenter.sh/do-not-disrupt\"}"));
+  CHECK(contains(json, "\"savingsPerHour\":"));
+  CHECK(contains(json, "\"lowerBound\":"));
+  CHECK(json[out.len - 1] == '}');
+
+  /* Same options, same bytes: deterministic. */
+  ks_buffer again = {0};
+  CHECK_STATUS(consolidate_text(CONSOLIDATE_SNAPSHOT, &now, &again, NULL), KS_OK);
+  CHECK(again.len == out.len && memcmp(again.data, out.data, out.len) == 0);
+  ks_buffer_free(&again);
+
+  /* Null options, zeroed options and ks_options_default() are the same (no clock). */
+  ks_buffer plain = {0};
+  ks_options zero = {0};
+  ks_options d = ks_options_default();
+  CHECK_STATUS(consolidate_text(CONSOLIDATE_SNAPSHOT, NULL, &plain, NULL), KS_OK);
+  CHECK(plain.data != NULL);
+  CHECK_STATUS(consolidate_text(CONSOLIDATE_SNAPSHOT, &zero, &again, NULL), KS_OK);
+  CHECK(again.len == plain.len && memcmp(again.data, plain.data, plain.len) == 0);
+  ks_buffer_free(&again);
+  CHECK_STATUS(consolidate_text(CONSOLIDATE_SNAPSHOT, &d, &again, NULL), KS_OK);
+  CHECK(again.len == plain.len && memcmp(again.data, plain.data, plain.len) == 0);
+  ks_buffer_free(&again);
+  /* now_unix is not read when has_now is false. */
+  ks_options unset = {.has_now = false, .now_unix = INT64_MAX};
+  CHECK_STATUS(consolidate_text(CONSOLIDATE_SNAPSHOT, &unset, &again, NULL), KS_OK);
+  CHECK(again.len == plain.len && memcmp(again.data, plain.data, plain.len) == 0);
+  ks_buffer_free(&again);
+  ks_buffer_free(&plain);
+
+  /* An empty snapshot is valid: an empty plan. (The sign of its zero savings is the
+   * library's; the manifest compares it with the CLI.) */
+  CHECK_STATUS(consolidate_text("items: []", NULL, &again, NULL), KS_OK);
+  CHECK(starts_with(again.data, "{\"commands\":[],\"blocked\":[],\"savingsPerHour\":"));
+  CHECK(contains((const char *)again.data, "\"lowerBound\":0.0}"));
+  ks_buffer_free(&again);
+
+  /* A catalog made from bytes. It prices only m5.large, so removing the bigger nodes saves
+   * nothing: small-1 moves onto big-1 instead. */
+  ks_catalog *small = NULL;
+  CHECK_STATUS(ks_catalog_from_bytes(bytes(CATALOG), strlen(CATALOG), &small, NULL), KS_OK);
+  CHECK_STATUS(ks_consolidate(bytes(CONSOLIDATE_SNAPSHOT), strlen(CONSOLIDATE_SNAPSHOT), small,
+                              &now, &again, NULL),
+               KS_OK);
+  CHECK(starts_with(again.data, "{\"commands\":[{\"reason\":\"Empty\",\"nodes\":[\"idle-1\"],"));
+  CHECK(contains((const char *)again.data,
+                 "{\"reason\":\"Underutilized\",\"nodes\":[\"small-1\"],\"replacements\":[],"
+                 "\"podMoves\":[{\"pod\":\"default/web-1\",\"to\":\"big-1\"}]"));
+  CHECK(contains((const char *)again.data,
+                 "{\"node\":\"big-2\",\"reason\":\"no cheaper placement for its pods\"}"));
+  ks_buffer_free(&again);
+  ks_catalog_free(small);
+
+  /* Provision and consolidate read the same snapshot differently, but both succeed on it. */
+  CHECK_STATUS(provision_text(CONSOLIDATE_SNAPSHOT, &now, &again, NULL), KS_OK);
+  CHECK(starts_with(again.data, "{\"nodeClaims\":[],"));
+  ks_buffer_free(&again);
+
+  ks_buffer_free(&out);
+  CHECK(out.data == NULL && out.len == 0);
+}
+
+/* Every error path a caller can reach, for either verb: the same checks in the same order. */
+static void verb_errors(verb_fn verb) {
   ks_buffer out = {(uint8_t *)poison, 1};
   ks_error *err = NULL;
   size_t len = strlen(SNAPSHOT);
@@ -324,41 +551,41 @@ static void test_provision_errors(void) {
     }                                                                          \
   } while (0)
 
-  EXPECT_FAILURE(ks_provision(NULL, len, default_catalog, NULL, &out, &err), KS_NULL_ARGUMENT,
+  EXPECT_FAILURE(verb(NULL, len, default_catalog, NULL, &out, &err), KS_NULL_ARGUMENT,
                  "snapshot");
   ks_error_free(err);
-  EXPECT_FAILURE(ks_provision(NULL, 0, default_catalog, NULL, &out, &err), KS_NULL_ARGUMENT,
+  EXPECT_FAILURE(verb(NULL, 0, default_catalog, NULL, &out, &err), KS_NULL_ARGUMENT,
                  "snapshot");
   ks_error_free(err);
-  EXPECT_FAILURE(ks_provision(bytes(SNAPSHOT), len, NULL, NULL, &out, &err), KS_NULL_ARGUMENT,
+  EXPECT_FAILURE(verb(bytes(SNAPSHOT), len, NULL, NULL, &out, &err), KS_NULL_ARGUMENT,
                  "catalog");
   ks_error_free(err);
   err = NULL;
-  CHECK_STATUS(ks_provision(bytes(SNAPSHOT), len, default_catalog, NULL, NULL, &err),
+  CHECK_STATUS(verb(bytes(SNAPSHOT), len, default_catalog, NULL, NULL, &err),
                KS_NULL_ARGUMENT);
   CHECK(contains(ks_error_message(err), "out"));
   ks_error_free(err);
   EXPECT_FAILURE(
-      ks_provision(poison, (size_t)PTRDIFF_MAX + 1, default_catalog, NULL, &out, &err),
+      verb(poison, (size_t)PTRDIFF_MAX + 1, default_catalog, NULL, &out, &err),
       KS_INVALID_LENGTH, "snapshot");
   ks_error_free(err);
-  EXPECT_FAILURE(ks_provision(poison, SIZE_MAX, default_catalog, NULL, &out, &err),
+  EXPECT_FAILURE(verb(poison, SIZE_MAX, default_catalog, NULL, &out, &err),
                  KS_INVALID_LENGTH, "snapshot");
   ks_error_free(err);
 
-  EXPECT_FAILURE(provision_text(NOT_UTF8, NULL, &out, &err), KS_INVALID_INPUT, "UTF-8");
+  EXPECT_FAILURE(verb_text(verb, NOT_UTF8, NULL, &out, &err), KS_INVALID_INPUT, "UTF-8");
   CHECK(ks_error_object(err) == NULL);
   ks_error_free(err);
 
-  EXPECT_FAILURE(provision_text("items: [\n  - {kind: Pod\n", NULL, &out, &err),
+  EXPECT_FAILURE(verb_text(verb, "items: [\n  - {kind: Pod\n", NULL, &out, &err),
                  KS_INVALID_INPUT, "snapshot: invalid YAML at line");
   CHECK(ks_error_object(err) == NULL && ks_error_field(err) == NULL);
   ks_error_free(err);
 
-  EXPECT_FAILURE(provision_text("42", NULL, &out, &err), KS_INVALID_INPUT, "snapshot");
+  EXPECT_FAILURE(verb_text(verb, "42", NULL, &out, &err), KS_INVALID_INPUT, "snapshot");
   ks_error_free(err);
 
-  EXPECT_FAILURE(provision_text(BAD_QUANTITY_SNAPSHOT, NULL, &out, &err), KS_INVALID_INPUT,
+  EXPECT_FAILURE(verb_text(verb, BAD_QUANTITY_SNAPSHOT, NULL, &out, &err), KS_INVALID_INPUT,
                  "Pod/default/web-1, spec.containers[0].resources.requests");
   CHECK(ks_error_object(err) != NULL && strcmp(ks_error_object(err), "Pod/default/web-1") == 0);
   CHECK(contains(ks_error_field(err), "spec.containers[0].resources.requests"));
@@ -366,24 +593,28 @@ static void test_provision_errors(void) {
   ks_error_free(err);
 
   ks_options far = {.has_now = true, .now_unix = INT64_MAX};
-  EXPECT_FAILURE(provision_text(SNAPSHOT, &far, &out, &err), KS_INVALID_OPTION, "now");
+  EXPECT_FAILURE(verb_text(verb, SNAPSHOT, &far, &out, &err), KS_INVALID_OPTION, "now");
   CHECK(ks_error_object(err) == NULL);
   ks_error_free(err);
   far.now_unix = INT64_MIN;
-  EXPECT_FAILURE(provision_text(SNAPSHOT, &far, &out, &err), KS_INVALID_OPTION, "now");
+  EXPECT_FAILURE(verb_text(verb, SNAPSHOT, &far, &out, &err), KS_INVALID_OPTION, "now");
   ks_error_free(err);
 
   /* Options are checked before the snapshot is parsed, as the command line does. */
-  EXPECT_FAILURE(provision_text(BAD_QUANTITY_SNAPSHOT, &far, &out, &err), KS_INVALID_OPTION,
+  EXPECT_FAILURE(verb_text(verb, BAD_QUANTITY_SNAPSHOT, &far, &out, &err), KS_INVALID_OPTION,
                  "now");
   ks_error_free(err);
 
   /* err null: only the status. */
   out.data = (uint8_t *)poison;
-  CHECK_STATUS(provision_text(BAD_QUANTITY_SNAPSHOT, NULL, &out, NULL), KS_INVALID_INPUT);
+  CHECK_STATUS(verb_text(verb, BAD_QUANTITY_SNAPSHOT, NULL, &out, NULL), KS_INVALID_INPUT);
   CHECK(out.data == NULL);
 #undef EXPECT_FAILURE
 }
+
+static void test_provision_errors(void) { verb_errors(ks_provision); }
+
+static void test_consolidate_errors(void) { verb_errors(ks_consolidate); }
 
 static void test_null_is_harmless(void) {
   ks_buffer empty = {0};
@@ -410,16 +641,25 @@ enum { THREADS = 4, ROUNDS = 3 };
 
 struct worker {
   pthread_t thread;
-  const ks_buffer *expected;
+  const ks_buffer *provisioned;
+  const ks_buffer *consolidated;
   int mismatches;
 };
 
+static int same(ks_status status, const ks_buffer *out, const ks_buffer *expected) {
+  return status == KS_OK && out->len == expected->len &&
+         memcmp(out->data, expected->data, out->len) == 0;
+}
+
+/* Each round calls both verbs, so provision and consolidate run at once, on one catalog. */
 static void *work(void *arg) {
   struct worker *w = arg;
+  ks_options now = {.has_now = true, .now_unix = NOW_UNIX};
   for (int i = 0; i < ROUNDS; i++) {
     ks_buffer out = {0};
-    if (provision_text(SNAPSHOT, NULL, &out, NULL) != KS_OK || out.len != w->expected->len ||
-        memcmp(out.data, w->expected->data, out.len) != 0)
+    if (!same(provision_text(SNAPSHOT, NULL, &out, NULL), &out, w->provisioned)) w->mismatches++;
+    ks_buffer_free(&out);
+    if (!same(consolidate_text(CONSOLIDATE_SNAPSHOT, &now, &out, NULL), &out, w->consolidated))
       w->mismatches++;
     ks_buffer_free(&out);
   }
@@ -427,11 +667,14 @@ static void *work(void *arg) {
 }
 
 static void test_threads_share_a_catalog(void) {
-  ks_buffer expected = {0};
-  CHECK_STATUS(provision_text(SNAPSHOT, NULL, &expected, NULL), KS_OK);
+  ks_buffer provisioned = {0}, consolidated = {0};
+  ks_options now = {.has_now = true, .now_unix = NOW_UNIX};
+  CHECK_STATUS(provision_text(SNAPSHOT, NULL, &provisioned, NULL), KS_OK);
+  CHECK_STATUS(consolidate_text(CONSOLIDATE_SNAPSHOT, &now, &consolidated, NULL), KS_OK);
   struct worker workers[THREADS];
   for (int i = 0; i < THREADS; i++) {
-    workers[i].expected = &expected;
+    workers[i].provisioned = &provisioned;
+    workers[i].consolidated = &consolidated;
     workers[i].mismatches = 0;
     CHECK(pthread_create(&workers[i].thread, NULL, work, &workers[i]) == 0);
   }
@@ -439,7 +682,8 @@ static void test_threads_share_a_catalog(void) {
     CHECK(pthread_join(workers[i].thread, NULL) == 0);
     CHECK(workers[i].mismatches == 0);
   }
-  ks_buffer_free(&expected);
+  ks_buffer_free(&provisioned);
+  ks_buffer_free(&consolidated);
 }
 
 /* ---- the manifest: the same bytes as the command line ----------------------------------- */
@@ -463,8 +707,8 @@ static char *read_file(const char *path, size_t *len) {
   return data;
 }
 
-static int matches_cli(const char *snapshot_path, const char *catalog_path, const char *now,
-                       const char *expected_path) {
+static int matches_cli(verb_fn verb, const char *snapshot_path, const char *catalog_path,
+                       const char *now, const char *expected_path) {
   size_t snapshot_len = 0, expected_len = 0, catalog_len = 0;
   char *snapshot = read_file(snapshot_path, &snapshot_len);
   char *expected = read_file(expected_path, &expected_len);
@@ -496,8 +740,8 @@ static int matches_cli(const char *snapshot_path, const char *catalog_path, cons
     options.has_now = true;
     options.now_unix = strtoll(now, NULL, 10);
   }
-  ks_status status = ks_provision((const uint8_t *)snapshot, snapshot_len,
-                                  catalog ? catalog : default_catalog, &options, &out, &err);
+  ks_status status = verb((const uint8_t *)snapshot, snapshot_len,
+                          catalog ? catalog : default_catalog, &options, &out, &err);
   if (status != KS_OK) {
     fprintf(stderr, "  %s: %s: %s\n", snapshot_path, ks_status_message(status),
             ks_error_message(err));
@@ -532,21 +776,26 @@ static void run_manifest(const char *manifest_path) {
   while (fgets(line, sizeof line, f) != NULL) {
     line[strcspn(line, "\r\n")] = '\0';
     if (line[0] == '\0' || line[0] == '#') continue;
-    char *fields[5];
+    char *fields[6];
     char *rest = line;
     int n = 0;
-    for (; n < 5 && rest != NULL; n++) {
+    for (; n < 6 && rest != NULL; n++) {
       fields[n] = rest;
       rest = strchr(rest, '\t');
       if (rest != NULL) *rest++ = '\0';
     }
-    if (n != 5 || rest != NULL) {
-      fprintf(stderr, "manifest line is not five tab-separated fields: %s\n", line);
+    verb_fn verb = NULL;
+    if (n == 6 && rest == NULL) {
+      if (strcmp(fields[0], "provision") == 0) verb = ks_provision;
+      if (strcmp(fields[0], "consolidate") == 0) verb = ks_consolidate;
+    }
+    if (verb == NULL) {
+      fprintf(stderr, "manifest line is not six tab-separated fields, VERB first: %s\n", line);
       failed++;
       continue;
     }
-    int ok = matches_cli(fields[1], fields[2], fields[3], fields[4]);
-    printf("%s same as CLI: %s\n", ok ? "ok  " : "FAIL", fields[0]);
+    int ok = matches_cli(verb, fields[2], fields[3], fields[4], fields[5]);
+    printf("%s %s same as CLI: %s\n", ok ? "ok  " : "FAIL", fields[0], fields[1]);
     if (ok)
       passed++;
     else
@@ -555,9 +804,27 @@ static void run_manifest(const char *manifest_path) {
   fclose(f);
 }
 
+static int write_text(const char *dir, const char *name, const char *text) {
+  char path[4096];
+  if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) return 0;
+  FILE *f = fopen(path, "wb");
+  if (f == NULL) return 0;
+  size_t len = strlen(text);
+  int ok = fwrite(text, 1, len, f) == len;
+  return fclose(f) == 0 && ok;
+}
+
 int main(int argc, char **argv) {
+  if (argc == 3 && strcmp(argv[1], "--write-inputs") == 0) {
+    if (!write_text(argv[2], "inline-provision.yaml", SNAPSHOT) ||
+        !write_text(argv[2], "inline-consolidate.yaml", CONSOLIDATE_SNAPSHOT)) {
+      perror(argv[2]);
+      return 1;
+    }
+    return 0;
+  }
   if (argc > 2) {
-    fprintf(stderr, "usage: %s [MANIFEST]\n", argv[0]);
+    fprintf(stderr, "usage: %s [MANIFEST] | --write-inputs DIR\n", argv[0]);
     return 2;
   }
   printf("karpenter-solver C API %s\n", ks_version());
@@ -573,6 +840,8 @@ int main(int argc, char **argv) {
   RUN(test_catalog_from_bytes_errors);
   RUN(test_provision);
   RUN(test_provision_errors);
+  RUN(test_consolidate);
+  RUN(test_consolidate_errors);
   RUN(test_null_is_harmless);
   RUN(test_threads_share_a_catalog);
   if (argc == 2) run_manifest(argv[1]);

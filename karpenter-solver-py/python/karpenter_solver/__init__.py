@@ -1,8 +1,10 @@
-"""Karpenter's node provisioning decisions for a Kubernetes cluster snapshot.
+"""Karpenter's node provisioning and consolidation decisions for a Kubernetes cluster snapshot.
 
 >>> import karpenter_solver as ks
 >>> plan = ks.provision("snapshot.yaml")            # doctest: +SKIP
 >>> plan.total_price, [c.instance_types[0] for c in plan.node_claims]  # doctest: +SKIP
+>>> cplan = ks.consolidate("snapshot.yaml")         # doctest: +SKIP
+>>> cplan.savings_per_hour, [(c.reason, c.nodes) for c in cplan.commands]  # doctest: +SKIP
 
 A snapshot or catalog may be a path, YAML or JSON text or bytes, a dict, or a list of dicts or
 ``kubernetes`` client objects (see :data:`Source`). Parse a catalog once with
@@ -22,15 +24,30 @@ from ._karpenter_solver import (
     SnapshotError,
     SolverPanic,
 )
+from ._karpenter_solver import consolidate as _consolidate
 from ._karpenter_solver import provision as _provision
-from ._plan import ExistingNode, NodeClaim, Plan, Relaxation, Unschedulable
+from ._plan import (
+    Blocked,
+    Command,
+    ConsolidationPlan,
+    ExistingNode,
+    NodeClaim,
+    Plan,
+    PodMove,
+    Relaxation,
+    Unschedulable,
+)
 
 __all__ = [
+    "Blocked",
     "Catalog",
     "CatalogError",
+    "Command",
+    "ConsolidationPlan",
     "ExistingNode",
     "NodeClaim",
     "Plan",
+    "PodMove",
     "Relaxation",
     "Snapshot",
     "SnapshotError",
@@ -38,6 +55,7 @@ __all__ = [
     "Source",
     "SupportsToDict",
     "Unschedulable",
+    "consolidate",
     "load_catalog",
     "load_snapshot",
     "provision",
@@ -83,5 +101,24 @@ def provision(
     return Plan(json_text, warnings, parsed_catalog)
 
 
-# TODO(consolidate): once the library has `consolidate`, the native module exports it like
-# `provision` and this package adds `consolidate()` and a `ConsolidationPlan` result.
+def consolidate(
+    snapshot: Union[Snapshot, Source],
+    catalog: Optional[Union[Catalog, Source]] = None,
+    *,
+    now: Optional[Union[_dt.datetime, str]] = None,
+) -> ConsolidationPlan:
+    """Decides which nodes to remove or replace to cut cost, within every disruption budget.
+
+    Takes the same arguments as :func:`provision`. ``now`` fixes the clock for budget
+    schedules, expiry and ``consolidateAfter``; without it the newest timestamp in the
+    snapshot stands in for the clock, so the answer stays deterministic. The solve releases
+    the GIL.
+
+    Raises :class:`SnapshotError` or :class:`CatalogError` for invalid input,
+    :class:`ValueError` for an invalid ``now`` and :class:`TypeError` for arguments of the
+    wrong type.
+    """
+    parsed_snapshot = snapshot_from(snapshot)
+    parsed_catalog = Catalog.aws_default() if catalog is None else catalog_from(catalog)
+    json_text, warnings = _consolidate(parsed_snapshot, parsed_catalog, now=now_text(now))
+    return ConsolidationPlan(json_text, warnings, parsed_catalog)

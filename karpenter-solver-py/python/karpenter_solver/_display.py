@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     import pandas
     from matplotlib.figure import Figure
 
-    from ._plan import Plan
+    from ._plan import ConsolidationPlan, Plan
 
 _SHOWN_TYPES = 3
 """Instance types listed per claim in HTML before "+N more"."""
@@ -212,6 +212,123 @@ def html(plan: Plan) -> str:
                 ["pod", "preference dropped"],
                 [[_cell(r.pod), _cell(r.preference)] for r in plan.relaxed],
             )
+        )
+    if plan.warnings:
+        items = "".join(f"<li>{escape(w)}</li>" for w in plan.warnings)
+        parts.append(f"<p>Warnings:</p><ul>{items}</ul>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+# ---- consolidation ---------------------------------------------------------------------------
+
+
+def commands_frame(plan: ConsolidationPlan) -> pandas.DataFrame:
+    pd = _pandas()
+    commands = plan.commands
+    return pd.DataFrame(
+        {
+            "command": pd.Series(range(len(commands)), dtype="int64"),
+            "reason": pd.Series([c.reason for c in commands], dtype="string"),
+            "nodes": pd.Series([list(c.nodes) for c in commands], dtype=object),
+            "node_count": pd.Series([len(c.nodes) for c in commands], dtype="int64"),
+            "replacement_count": pd.Series(
+                [len(c.replacements) for c in commands], dtype="int64"
+            ),
+            "pod_move_count": pd.Series([len(c.pod_moves) for c in commands], dtype="int64"),
+            "replacement_types": pd.Series(
+                [[r.instance_types[0] if r.instance_types else None for r in c.replacements]
+                 for c in commands],
+                dtype=object,
+            ),
+            "replacement_price": pd.Series(
+                [sum(r.price for r in c.replacements) for c in commands], dtype="float64"
+            ),
+            "savings_per_hour": pd.Series(
+                [c.savings_per_hour for c in commands], dtype="float64"
+            ),
+        }
+    )
+
+
+def moves_frame(plan: ConsolidationPlan) -> pandas.DataFrame:
+    pd = _pandas()
+    rows: List[Tuple[int, str, str, str, str, Optional[str]]] = []
+    for i, c in enumerate(plan.commands):
+        pools = {r.name: r.node_pool for r in c.replacements}
+        for m in c.pod_moves:
+            if m.to in pools:
+                rows.append((i, c.reason, m.pod, m.to, "replacement", pools[m.to]))
+            else:
+                rows.append((i, c.reason, m.pod, m.to, "existing", None))
+    split = [_split_pod(r[2]) for r in rows]
+
+    def column(values: Sequence[Any]) -> Any:
+        return pd.Series(list(values), dtype="string")
+
+    return pd.DataFrame(
+        {
+            "command": pd.Series([r[0] for r in rows], dtype="int64"),
+            "reason": column([r[1] for r in rows]),
+            "pod": column([r[2] for r in rows]),
+            "namespace": column([s[0] for s in split]),
+            "name": column([s[1] for s in split]),
+            "to": column([r[3] for r in rows]),
+            "destination": column([r[4] for r in rows]),
+            "node_pool": column([r[5] for r in rows]),
+        }
+    )
+
+
+def blocked_frame(plan: ConsolidationPlan) -> pandas.DataFrame:
+    pd = _pandas()
+    return pd.DataFrame(
+        {
+            "node": pd.Series([b.node for b in plan.blocked], dtype="string"),
+            "reason": pd.Series([b.reason for b in plan.blocked], dtype="string"),
+        }
+    )
+
+
+def consolidation_html(plan: ConsolidationPlan) -> str:
+    removed = sum(len(c.nodes) for c in plan.commands)
+    launched = sum(len(c.replacements) for c in plan.commands)
+    moved = sum(len(c.pod_moves) for c in plan.commands)
+    parts = [
+        '<div class="karpenter-solver-consolidation">',
+        f"<p><b>{len(plan.commands)} commands</b> remove {removed} nodes and launch "
+        f"{launched} replacements, moving {moved} pods: "
+        f"<b>saves ${plan.savings_per_hour:.4f}/h</b> "
+        f"(cluster floor ${plan.lower_bound:.4f}/h); "
+        f"<b>{len(plan.blocked)} blocked</b>.</p>",
+    ]
+    if plan.commands:
+        parts.append(
+            _table(
+                ["#", "reason", "nodes", "replacements", "pods moved", "saves $/h"],
+                [
+                    [
+                        _cell(i),
+                        _cell(c.reason),
+                        _cell(", ".join(c.nodes)),
+                        _cell(
+                            ", ".join(
+                                f"{r.name} ({r.instance_types[0] if r.instance_types else '?'}"
+                                f", ${r.price:.4f}/h)"
+                                for r in c.replacements
+                            )
+                        ),
+                        _cell(len(c.pod_moves)),
+                        _cell(f"{c.savings_per_hour:.4f}"),
+                    ]
+                    for i, c in enumerate(plan.commands)
+                ],
+            )
+        )
+    if plan.blocked:
+        parts.append("<p>Blocked:</p>")
+        parts.append(
+            _table(["node", "reason"], [[_cell(b.node), _cell(b.reason)] for b in plan.blocked])
         )
     if plan.warnings:
         items = "".join(f"<li>{escape(w)}</li>" for w in plan.warnings)

@@ -9,6 +9,7 @@ __all__ = [
     "Snapshot",
     "Catalog",
     "provision",
+    "consolidate",
     "parse_quantity",
     "_panic_for_tests",
 ]
@@ -57,6 +58,9 @@ class Catalog:
     def __contains__(self, name: str, /) -> bool: ...
 
 def provision(
+    snapshot: Snapshot, catalog: Optional[Catalog] = None, *, now: Optional[str] = None
+) -> tuple[str, list[str]]: ...
+def consolidate(
     snapshot: Snapshot, catalog: Optional[Catalog] = None, *, now: Optional[str] = None
 ) -> tuple[str, list[str]]: ...
 def parse_quantity(resource: str, text: str) -> int: ...

@@ -1,4 +1,5 @@
-"""The result of provision: attribute access over the library's JSON, which stays the truth."""
+"""The results of provision and consolidate: attribute access over the library's JSON, which
+stays the truth."""
 
 from __future__ import annotations
 
@@ -32,6 +33,20 @@ class NodeClaim:
     """As ``namespace/name``."""
     manifest: Mapping[str, Any] = field(repr=False)
     """A ``karpenter.sh/v1`` NodeClaim a controller could apply."""
+
+
+def _node_claim(c: Mapping[str, Any]) -> NodeClaim:
+    return NodeClaim(
+        name=c["name"],
+        node_pool=c["nodePool"],
+        instance_types=tuple(c["instanceTypes"]),
+        zones=tuple(c["zones"]),
+        capacity_types=tuple(c["capacityTypes"]),
+        price=float(c["price"]),
+        requests=dict(c["requests"]),
+        pods=tuple(c["pods"]),
+        manifest=c["manifest"],
+    )
 
 
 @dataclass(frozen=True)
@@ -80,20 +95,7 @@ class Plan:
         self._json = json_text
         self._catalog = catalog
         data = json.loads(json_text)
-        self.node_claims = tuple(
-            NodeClaim(
-                name=c["name"],
-                node_pool=c["nodePool"],
-                instance_types=tuple(c["instanceTypes"]),
-                zones=tuple(c["zones"]),
-                capacity_types=tuple(c["capacityTypes"]),
-                price=float(c["price"]),
-                requests=dict(c["requests"]),
-                pods=tuple(c["pods"]),
-                manifest=c["manifest"],
-            )
-            for c in data["nodeClaims"]
-        )
+        self.node_claims = tuple(_node_claim(c) for c in data["nodeClaims"])
         self.existing_nodes = tuple(
             ExistingNode(name=n["name"], pods=tuple(n["pods"])) for n in data["existingNodes"]
         )
@@ -168,3 +170,130 @@ class Plan:
             f"total_price={self.total_price!r}, lower_bound={self.lower_bound!r})"
         )
 
+
+
+@dataclass(frozen=True)
+class PodMove:
+    """A pod a consolidation command evicts, and where it lands."""
+
+    pod: str
+    """As ``namespace/name``."""
+    to: str
+    """The existing node or replacement claim (by name) it lands on."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """One consolidation action, as in the contract's ``commands[]``: nodes to remove and,
+    possibly, cheaper replacements to launch first."""
+
+    reason: str
+    """``Empty``, ``Underutilized``, ``Drifted`` or ``Expired``."""
+    nodes: Tuple[str, ...]
+    """The nodes removed, by name."""
+    replacements: Tuple[NodeClaim, ...]
+    """Claims launched to hold the moved pods (only types cheaper than what they replace)."""
+    pod_moves: Tuple[PodMove, ...]
+    """Where each evicted pod goes; daemonset pods are not moved."""
+    savings_per_hour: float
+    """Price of the removed nodes minus price of the replacements."""
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """A node consolidation held back, and why."""
+
+    node: str
+    reason: str
+
+
+class ConsolidationPlan:
+    """What :func:`karpenter_solver.consolidate` decided.
+
+    Attributes mirror the contract's JSON (section 4) in snake_case; :meth:`to_json` is that
+    JSON byte for byte, as ``karpenter-solver consolidate`` prints it (without the trailing
+    newline).
+    """
+
+    commands: Tuple[Command, ...]
+    """To be carried out together."""
+    blocked: Tuple[Blocked, ...]
+    """Candidates held back, with the reason."""
+    savings_per_hour: float
+    """Total savings of the commands."""
+    lower_bound: float
+    """A floor, per hour, on the price of the whole managed cluster after any consolidation."""
+    warnings: Tuple[str, ...]
+    """What the solver passed over (ignored kinds, pods bound to unknown nodes)."""
+
+    def __init__(self, json_text: str, warnings: Sequence[str], catalog: Catalog) -> None:
+        self._json = json_text
+        self._catalog = catalog
+        data = json.loads(json_text)
+        self.commands = tuple(
+            Command(
+                reason=c["reason"],
+                nodes=tuple(c["nodes"]),
+                replacements=tuple(_node_claim(r) for r in c["replacements"]),
+                pod_moves=tuple(PodMove(pod=m["pod"], to=m["to"]) for m in c["podMoves"]),
+                savings_per_hour=float(c["savingsPerHour"]),
+            )
+            for c in data["commands"]
+        )
+        self.blocked = tuple(Blocked(node=b["node"], reason=b["reason"]) for b in data["blocked"])
+        self.savings_per_hour = float(data["savingsPerHour"])
+        self.lower_bound = float(data.get("lowerBound", 0.0))
+        self.warnings = tuple(warnings)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog the plan was solved against."""
+        return self._catalog
+
+    def to_json(self) -> str:
+        """The contract's JSON, byte for byte the command line's output."""
+        return self._json
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The contract's JSON as a fresh dict, keys in camelCase."""
+        result: Dict[str, Any] = json.loads(self._json)
+        return result
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """One row per command.
+
+        Columns: ``command`` (int64, the index in :attr:`commands`), ``reason`` (``string``),
+        ``nodes`` (list, object dtype), ``node_count``, ``replacement_count``,
+        ``pod_move_count`` (int64), ``replacement_types`` (the cheapest instance type of each
+        replacement, list), ``replacement_price`` and ``savings_per_hour`` (float64, per hour).
+        Needs the ``pandas`` extra. See :meth:`moves_frame` for one row per pod move and
+        :meth:`blocked_frame` for the nodes held back.
+        """
+        return _display.commands_frame(self)
+
+    def moves_frame(self) -> pandas.DataFrame:
+        """One row per pod move.
+
+        Columns: ``command`` (int64, the index in :attr:`commands`), then ``reason``, ``pod``
+        (``namespace/name``), ``namespace``, ``name``, ``to`` (the node or claim it lands on),
+        ``destination`` (``existing`` or ``replacement``) and ``node_pool`` (the
+        replacement's; missing for an existing node), all of ``string`` dtype, missing values
+        ``<NA>``. Needs the ``pandas`` extra.
+        """
+        return _display.moves_frame(self)
+
+    def blocked_frame(self) -> pandas.DataFrame:
+        """One row per node held back: ``node`` and ``reason``, of ``string`` dtype. Needs the
+        ``pandas`` extra."""
+        return _display.blocked_frame(self)
+
+    def _repr_html_(self) -> str:
+        return _display.consolidation_html(self)
+
+    def __repr__(self) -> str:
+        return (
+            f"ConsolidationPlan(commands={len(self.commands)}, "
+            f"nodes={sum(len(c.nodes) for c in self.commands)}, "
+            f"blocked={len(self.blocked)}, "
+            f"savings_per_hour={self.savings_per_hour!r}, lower_bound={self.lower_bound!r})"
+        )
