@@ -1159,7 +1159,11 @@ impl<'a> Consolidation<'a> {
     }
 
     fn into_plan(self) -> ConsolidationPlan {
-        let savings = round_price(self.commands.iter().fold(0.0, |acc, c| acc + c.savings_per_hour));
+        let savings = round_price(
+            self.commands
+                .iter()
+                .fold(0.0, |acc, c| acc + c.savings_per_hour),
+        );
         let lower_bound = self.lower_bound();
         let removed_names: HashSet<&str> = self
             .removed

@@ -151,6 +151,9 @@ enum Place {
 
 type MaskKey = (usize, usize, u32, bool);
 
+/// Pool, requirement set and types of a claim: what decides where it may launch.
+type LaunchKey = (usize, u32, Vec<usize>);
+
 /// A packing (classes and counts), its requirement set, what it uses, and the pool types
 /// that hold it.
 type PackingTypes = (Vec<(usize, usize)>, u32, Vec<i64>, Vec<usize>);
@@ -191,7 +194,7 @@ struct Solve<'a> {
     best: std::cell::RefCell<HashMap<u32, Rc<[Option<u16>]>>>,
     /// [`Self::launchable`] per pool, requirement set and types, when no reservation is in
     /// play.
-    launch_cache: std::cell::RefCell<HashMap<(usize, u32, Vec<usize>), Rc<Launchable>>>,
+    launch_cache: std::cell::RefCell<HashMap<LaunchKey, Rc<Launchable>>>,
     /// Per requirement set: [`Self::min_prices`].
     min_price: std::cell::RefCell<HashMap<u32, Rc<[f64]>>>,
     /// Catalog types with a reserved offering, whose launch depends on reservations left.
