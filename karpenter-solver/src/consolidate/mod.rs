@@ -253,6 +253,20 @@ impl<'a> Consolidation<'a> {
         }
     }
 
+    /// The candidates no command has removed yet, with their pools.
+    fn open_candidates(&self, candidates: &[usize]) -> Vec<(usize, &'a NodePool)> {
+        candidates
+            .iter()
+            .filter(|i| !self.removed.contains(i))
+            .filter_map(|&i| {
+                self.node(i)
+                    .node_pool()
+                    .and_then(|p| self.pools.get(p))
+                    .map(|&p| (i, p))
+            })
+            .collect()
+    }
+
     /// Why a voluntary disruption of node `i` is not allowed now, if it is not.
     fn held_back(&self, i: usize) -> Option<String> {
         let n = self.node(i);
@@ -368,12 +382,9 @@ impl<'a> Consolidation<'a> {
     }
 
     fn expire(&mut self, candidates: &[usize]) {
-        for &i in candidates {
-            let n = self.node(i);
-            let Some(pool) = n.node_pool().and_then(|p| self.pools.get(p)).copied() else {
-                continue;
-            };
-            let (Some(expire), Some(created)) = (pool.expire_after_seconds, n.created) else {
+        for (i, pool) in self.open_candidates(candidates) {
+            let (Some(expire), Some(created)) = (pool.expire_after_seconds, self.node(i).created)
+            else {
                 continue;
             };
             if created + Duration::seconds(expire) > self.now {
@@ -438,18 +449,7 @@ impl<'a> Consolidation<'a> {
 
     fn drift(&mut self, candidates: &[usize]) {
         let mut drifted: Vec<(bool, Option<DateTime<Utc>>, usize, String)> = Vec::new();
-        for &i in candidates {
-            if self.removed.contains(&i) {
-                continue;
-            }
-            let Some(pool) = self
-                .node(i)
-                .node_pool()
-                .and_then(|p| self.pools.get(p))
-                .copied()
-            else {
-                continue;
-            };
+        for (i, pool) in self.open_candidates(candidates) {
             if let Some(why) = self.drifted(i, pool) {
                 drifted.push((!self.evicted(i).is_empty(), self.node(i).created, i, why));
             }
@@ -483,18 +483,10 @@ impl<'a> Consolidation<'a> {
     fn empty(&mut self, candidates: &[usize]) {
         let mut chosen: Vec<usize> = Vec::new();
         let mut per_pool: BTreeMap<String, usize> = BTreeMap::new();
-        for &i in candidates {
-            if self.removed.contains(&i) || !self.evicted(i).is_empty() {
+        for (i, pool) in self.open_candidates(candidates) {
+            if !self.evicted(i).is_empty() {
                 continue;
             }
-            let Some(pool) = self
-                .node(i)
-                .node_pool()
-                .and_then(|p| self.pools.get(p))
-                .copied()
-            else {
-                continue;
-            };
             if let Some(reason) = self.held_back(i).or_else(|| self.too_young(i, pool)) {
                 self.block(i, reason);
                 continue;
@@ -527,18 +519,7 @@ impl<'a> Consolidation<'a> {
     fn underutilized(&mut self, candidates: &[usize]) {
         // Karpenter's order (v1.14+): savings ratio descending, price over reschedule cost.
         let mut order: Vec<(f64, usize)> = Vec::new();
-        for &i in candidates {
-            if self.removed.contains(&i) {
-                continue;
-            }
-            let Some(pool) = self
-                .node(i)
-                .node_pool()
-                .and_then(|p| self.pools.get(p))
-                .copied()
-            else {
-                continue;
-            };
+        for (i, pool) in self.open_candidates(candidates) {
             if pool.disruption.consolidation_policy == ConsolidationPolicy::WhenEmpty {
                 self.block(
                     i,
