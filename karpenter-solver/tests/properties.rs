@@ -559,8 +559,6 @@ proptest! {
     /// The solver matches or beats Karpenter's greedy answer on the same pods (semantics:
     /// "what karpenter-solver must match or beat").
     #[test]
-    #[ignore = "known gap: the packing plus pairwise claim merges can still be dearer than \
-                Karpenter's first fit when the fix needs one pod moved between claims"]
     fn prop_never_dearer_than_karpenter(types in tiny_types(), pods in tiny_pods()) {
         let (items, catalog) = tiny_cluster(&types, &pods);
         let catalog = parse_catalog(&catalog);

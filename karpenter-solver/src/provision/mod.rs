@@ -67,6 +67,7 @@ pub fn provision(snapshot: &Snapshot, catalog: &Catalog, options: &Options) -> R
     let mut solve = Solve::new(snapshot, catalog);
     solve.run();
     solve.improve();
+    solve.first_fit_alternative();
     Ok(solve.into_plan())
 }
 
@@ -123,6 +124,9 @@ struct Mask {
 /// Karpenter writes at most this many instance types into a NodeClaim (`MaxInstanceTypes`,
 /// 600 since v1.7); the list is cut, cheapest first, to it.
 const MAX_INSTANCE_TYPES: usize = 600;
+
+/// The first-fit comparison runs on plans placing at most this many pods on new claims.
+const FIRST_FIT_MAX_PODS: usize = 2000;
 
 /// Claim merges tried after the packing, at most.
 const MERGE_ROUNDS: usize = 64;
@@ -548,6 +552,134 @@ impl<'a> Solve<'a> {
             claim.price = price;
             claim.headroom = headroom;
             claim.used = used;
+        }
+    }
+
+    /// Packs the pods on new claims again the way Karpenter does (first fit, decreasing: each
+    /// claim keeps every type that still fits and grows while one does) and keeps that packing
+    /// when it is cheaper, so a plan never costs more than Karpenter's own answer. Only when
+    /// no topology, host port, pool limit or reservation is in play, where the two packings
+    /// are directly comparable.
+    fn first_fit_alternative(&mut self) {
+        if self.claims.is_empty()
+            || self.has_reserved.iter().any(|&r| r)
+            || self.pools.iter().any(|p| p.limits_left.is_some())
+        {
+            return;
+        }
+        let on_claims: HashSet<usize> = self
+            .claims
+            .iter()
+            .flat_map(|c| c.pods.iter().copied())
+            .collect();
+        // Pod by pod over every open claim: bounded so it never dominates the solve.
+        if on_claims.len() > FIRST_FIT_MAX_PODS {
+            return;
+        }
+        let mut alternative: Vec<Claim> = Vec::new();
+        for c in 0..self.classes.len() {
+            let pods: Vec<usize> = self.classes[c]
+                .members
+                .iter()
+                .copied()
+                .filter(|m| on_claims.contains(m))
+                .collect();
+            if pods.is_empty() {
+                continue;
+            }
+            if !self.free_rider[c] || !self.classes[c].host_ports.is_empty() {
+                return;
+            }
+            let id = self.classes[c].alternatives[0].reqs_id;
+            let req = self.classes[c].req.clone();
+            let mut next = 0;
+            // Pod by pod, trying the claims with the fewest pods first, as Karpenter does.
+            while next < pods.len() {
+                let mut order: Vec<usize> = (0..alternative.len()).collect();
+                order.sort_by_key(|&i| (alternative[i].pods.len(), i));
+                let mut placed = false;
+                for ci in order {
+                    let p = alternative[ci].pool;
+                    let Some(mask) = self.mask(p, c, 0, id) else {
+                        continue;
+                    };
+                    let Some(merged) = self.reqs.merge(alternative[ci].reqs_id, mask.merged_id)
+                    else {
+                        continue;
+                    };
+                    let Some(admitted) = self.admitted(p, merged) else {
+                        continue;
+                    };
+                    let pool = &self.pools[p];
+                    let claim = &mut alternative[ci];
+                    let mut used = claim.used.clone();
+                    add_scaled(&mut used, &req, 1);
+                    let fits_now = |j: usize| {
+                        mask.ok[j]
+                            && admitted.ok[j]
+                            && fits_with(&used, &pool.overhead[j], &self.types[pool.types[j]].alloc)
+                    };
+                    if !claim.types.iter().any(|&j| fits_now(j)) {
+                        continue;
+                    }
+                    claim.types.retain(|&j| fits_now(j));
+                    claim.used = used;
+                    claim.reqs_id = merged;
+                    claim.pods.push(pods[next]);
+                    next += 1;
+                    placed = true;
+                    break;
+                }
+                if placed {
+                    continue;
+                }
+                let Some((p, mask)) = (0..self.pools.len()).find_map(|p| {
+                    self.mask(p, c, 0, id)
+                        .filter(|m| m.ok.iter().any(|&o| o))
+                        .map(|m| (p, m))
+                }) else {
+                    return;
+                };
+                let types: Vec<usize> = (0..self.pools[p].types.len())
+                    .filter(|&j| mask.ok[j])
+                    .collect();
+                alternative.push(Claim {
+                    pool: p,
+                    reqs: Requirements::new(),
+                    reqs_id: mask.merged_id,
+                    headroom: Vec::new(),
+                    types,
+                    prices: Vec::new(),
+                    price: 0.0,
+                    used: req.clone(),
+                    ports: Vec::new(),
+                    pods: vec![pods[next]],
+                    topo: NodeTopology::new(self.topo.groups.len()),
+                });
+                next += 1;
+            }
+        }
+        let mut total = 0.0;
+        for claim in &mut alternative {
+            let (types, prices) =
+                self.priced(claim.pool, std::mem::take(&mut claim.types), claim.reqs_id);
+            let Some(&first) = types.first() else { return };
+            total += self
+                .launch(
+                    self.pools[claim.pool].types[first],
+                    claim.reqs_id,
+                    &self.reserved,
+                )
+                .map_or(f64::INFINITY, |o| o.price);
+            claim.headroom = self.headroom(claim.pool, &types, &prices, &claim.used);
+            claim.price = prices[0];
+            claim.types = types;
+            claim.prices = prices;
+            claim.reqs = self.reqs.get(claim.reqs_id).clone();
+        }
+        let ours: f64 = (0..self.claims.len()).map(|i| self.claim_price(i)).sum();
+        if total < ours - 1e-9 {
+            self.claims = alternative;
         }
     }
 
