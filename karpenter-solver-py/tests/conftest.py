@@ -203,15 +203,18 @@ items:
     + _node("small-1", "m5.large", "1930m", "6903Mi", "29")
     + _node("idle-1", "m5.large", "1930m", "6903Mi", "29")
     + _node("pinned-1", "m5.large", "1930m", "6903Mi", "29")
+    + _node("lonely-1", "m5.4xlarge", "15890m", "57632Mi", "234")
     + _bound_pod("web-0", "big-1", "500m", "1Gi", "web")
     + _bound_pod("web-1", "small-1", "500m", "1Gi", "web")
     + _bound_pod("api-0", "big-2", '"3"', "6Gi", "api")
+    + _bound_pod("etl-0", "lonely-1", '"6"', "8Gi", "etl")
     + _bound_pod(
         "batch-0", "pinned-1", "200m", "256Mi", "batch",
         ", annotations: {karpenter.sh/do-not-disrupt: \"true\"}",
     )
 )
-"""Five nodes of one pool at CONSOLIDATE_NOW: one empty, two underutilized (one of them
-replaced by a cheaper type), one pinned by do-not-disrupt, one whose move would not pay.
+"""Six nodes of one pool at CONSOLIDATE_NOW: one empty, two underutilized whose pods move to
+big-2, one (lonely-1) replaced by a cheaper type since its pod fits no other node, one pinned by
+do-not-disrupt, and big-2, which receives pods and so stays.
 Its plan has every part of contract section 4: Empty and Underutilized commands, a replacement,
 moves to an existing node and to the replacement, and blocked nodes with reasons."""

@@ -69,8 +69,10 @@ def test_attributes_mirror_json(plan: ks.ConsolidationPlan) -> None:
     assert (empty.reason, empty.nodes, empty.replacements, empty.pod_moves) == (
         "Empty", ("idle-1",), (), ()
     )
-    under = next(c for c in plan.commands if c.reason == "Underutilized")
-    assert under.replacements and under.replacements[0].pods == ("default/api-0",)
+    replaced = next(c for c in plan.commands if c.replacements)
+    assert replaced.reason == "Underutilized" and replaced.replacements[0].pods == ("default/etl-0",)
+    moved = next(c for c in plan.commands if c.reason == "Underutilized" and not c.replacements)
+    assert [(m.pod, m.to) for m in moved.pod_moves] == [("default/web-0", "big-2")]
     blocked = {b.node: b.reason for b in plan.blocked}
     assert "do-not-disrupt" in blocked["pinned-1"]
     assert repr(plan).startswith(f"ConsolidationPlan(commands={len(plan.commands)}, ")
@@ -140,9 +142,9 @@ def test_moves_frame(plan: ks.ConsolidationPlan, empty: ks.ConsolidationPlan) ->
     assert frame["command"].dtype == "int64"
     assert all(frame[c].dtype == "string" for c in columns[1:])
     assert len(frame) == sum(len(c.pod_moves) for c in plan.commands)
-    api = frame[frame["pod"] == "default/api-0"].iloc[0]
+    api = frame[frame["pod"] == "default/etl-0"].iloc[0]
     replacement = next(r for c in plan.commands for r in c.replacements)
-    assert (api["namespace"], api["name"]) == ("default", "api-0")
+    assert (api["namespace"], api["name"]) == ("default", "etl-0")
     assert api["to"] == replacement.name and api["destination"] == "replacement"
     assert api["node_pool"] == "default"
     assert plan.commands[api["command"]].reason == api["reason"] == "Underutilized"
