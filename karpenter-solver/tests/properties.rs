@@ -2,7 +2,9 @@
 //! limits and weights; instance types offered in two or three zones, spot and on-demand; pods
 //! with requests, selectors, affinity and tolerations; a daemonset; an existing node and an
 //! in-flight NodeClaim), every plan is feasible (`support::validate`), deterministic, and its
-//! prices keep their promises. Tiny single-pool cases are compared with brute force.
+//! prices keep their promises. Tiny single-pool cases are compared with brute force, and a
+//! differential test checks every `unschedulable` verdict against a lone node of each pool and
+//! type (requests + daemonset overhead, selectors, pool requirements and taints).
 //!
 //! Cases: 256, or 64 when `CI` is set, with fewer shrink steps, so CI stays quick;
 //! `PROPTEST_CASES=N` overrides both.
@@ -665,4 +667,219 @@ fn validate_rejects_broken_plans() {
         },
         "not a pending pod",
     );
+}
+
+/// A differential-test instance type: (cpu millicores, memory GiB, overhead millicores, arm64,
+/// zones offered as a bit set over `ZONES`).
+type DiffType = (i64, i64, i64, bool, u8);
+
+/// A differential-test pool: (taint `dedicated=<value>:NoSchedule`, arch requirement).
+type DiffPool = (Option<&'static str>, Option<&'static str>);
+
+/// A differential-test pod: (cpu millicores, memory GiB, arch selector, zone selector,
+/// tolerated `dedicated` value).
+type DiffPod = (
+    i64,
+    i64,
+    Option<&'static str>,
+    Option<&'static str>,
+    Option<&'static str>,
+);
+
+/// A daemonset: (cpu millicores, tolerated `dedicated` value).
+type DiffDaemon = (i64, Option<&'static str>);
+
+fn diff_types() -> impl Strategy<Value = Vec<DiffType>> {
+    prop::collection::vec(
+        (
+            select(vec![1000i64, 2000, 4000, 8000]),
+            select(vec![2i64, 4, 8, 16]),
+            select(vec![0i64, 100, 300]),
+            prop::bool::weighted(0.3),
+            1u8..8,
+        ),
+        1..=4,
+    )
+}
+
+fn diff_pools() -> impl Strategy<Value = Vec<DiffPool>> {
+    prop::collection::vec(
+        (
+            prop::option::weighted(0.4, select(vec!["gpu", "batch"])),
+            prop::option::weighted(0.3, select(vec!["amd64", "arm64"])),
+        ),
+        1..=2,
+    )
+}
+
+fn diff_pods() -> impl Strategy<Value = Vec<DiffPod>> {
+    prop::collection::vec(
+        (
+            select(vec![250i64, 900, 1800, 3500, 7000, 9000]),
+            select(vec![1i64, 3, 7, 15, 20]),
+            prop::option::weighted(0.3, select(vec!["amd64", "arm64"])),
+            prop::option::weighted(0.3, select(ZONES.to_vec())),
+            prop::option::weighted(0.4, select(vec!["gpu", "batch"])),
+        ),
+        1..=6,
+    )
+}
+
+fn diff_daemon() -> impl Strategy<Value = Option<DiffDaemon>> {
+    prop::option::weighted(
+        0.6,
+        (
+            select(vec![100i64, 400, 900]),
+            prop::option::weighted(0.5, select(vec!["gpu", "batch"])),
+        ),
+    )
+}
+
+fn diff_cluster(
+    types: &[DiffType],
+    pools: &[DiffPool],
+    pods: &[DiffPod],
+    daemon: Option<DiffDaemon>,
+) -> (Vec<Value>, Vec<Value>) {
+    let catalog = types
+        .iter()
+        .enumerate()
+        .map(|(i, &(cpu, mem, overhead, arm, zones))| {
+            let offerings: Vec<Value> = ZONES
+                .iter()
+                .enumerate()
+                .filter(|(z, _)| zones & (1 << z) != 0)
+                .map(|(_, zone)| {
+                    json!({"zone": zone, "capacityType": "on-demand", "price": cpu as f64 / 20000.0 + i as f64 / 1000.0})
+                })
+                .collect();
+            json!({"name": format!("t{i}"),
+                   "capacity": {"cpu": format!("{cpu}m"), "memory": format!("{mem}Gi"), "pods": "20"},
+                   "overhead": {"cpu": format!("{overhead}m")},
+                   "labels": {"kubernetes.io/arch": if arm { "arm64" } else { "amd64" }},
+                   "offerings": offerings})
+        })
+        .collect();
+    let mut items = Vec::new();
+    for (i, &(taint, arch)) in pools.iter().enumerate() {
+        let mut spec = json!({"requirements": []});
+        if let Some(a) = arch {
+            spec["requirements"] =
+                json!([{"key": "kubernetes.io/arch", "operator": "In", "values": [a]}]);
+        }
+        if let Some(t) = taint {
+            spec["taints"] = json!([{"key": "dedicated", "value": t, "effect": "NoSchedule"}]);
+        }
+        items.push(json!({"apiVersion": "karpenter.sh/v1", "kind": "NodePool",
+                          "metadata": {"name": format!("pool-{i}")},
+                          "spec": {"weight": 10 - i, "template": {"spec": spec}}}));
+    }
+    if let Some((cpu, tolerates)) = daemon {
+        let mut spec = json!({"containers": [{"name": "d", "resources": {"requests": {"cpu": format!("{cpu}m")}}}]});
+        if let Some(t) = tolerates {
+            spec["tolerations"] = json!([{"key": "dedicated", "operator": "Equal", "value": t, "effect": "NoSchedule"}]);
+        }
+        items.push(json!({"apiVersion": "apps/v1", "kind": "DaemonSet",
+                          "metadata": {"name": "agent", "namespace": "kube-system"},
+                          "spec": {"template": {"spec": spec}}}));
+    }
+    for (i, &(cpu, mem, arch, zone, tolerates)) in pods.iter().enumerate() {
+        let mut spec = json!({"containers": [{"name": "app", "resources": {"requests": {
+            "cpu": format!("{cpu}m"), "memory": format!("{mem}Gi")}}}]});
+        let mut selector = serde_json::Map::new();
+        if let Some(a) = arch {
+            selector.insert("kubernetes.io/arch".into(), json!(a));
+        }
+        if let Some(z) = zone {
+            selector.insert("topology.kubernetes.io/zone".into(), json!(z));
+        }
+        if !selector.is_empty() {
+            spec["nodeSelector"] = Value::Object(selector);
+        }
+        if let Some(t) = tolerates {
+            spec["tolerations"] = json!([{"key": "dedicated", "operator": "Equal", "value": t, "effect": "NoSchedule"}]);
+        }
+        items.push(json!({"apiVersion": "v1", "kind": "Pod",
+                          "metadata": {"name": format!("p-{i}"), "namespace": "default"},
+                          "spec": spec}));
+    }
+    (items, catalog)
+}
+
+/// Brute force: a pool and type where one new node could hold the pod alone (requests plus
+/// the daemonset if it runs there, within capacity − overhead; pool and pod requirements;
+/// the pool's taint tolerated), if any.
+fn lone_node_for(
+    types: &[DiffType],
+    pools: &[DiffPool],
+    pod: &DiffPod,
+    daemon: Option<DiffDaemon>,
+) -> Option<(usize, usize)> {
+    let &(cpu, mem, arch, zone, tolerates) = pod;
+    for (p, &(taint, pool_arch)) in pools.iter().enumerate() {
+        if taint.is_some() && taint != tolerates {
+            continue;
+        }
+        for (t, &(t_cpu, t_mem, overhead, arm, zones)) in types.iter().enumerate() {
+            let t_arch = if arm { "arm64" } else { "amd64" };
+            if pool_arch.is_some_and(|a| a != t_arch) || arch.is_some_and(|a| a != t_arch) {
+                continue;
+            }
+            let in_zone = |z: &str| {
+                ZONES
+                    .iter()
+                    .position(|x| *x == z)
+                    .is_some_and(|i| zones & (1 << i) != 0)
+            };
+            if zone.is_some_and(|z| !in_zone(z)) {
+                continue;
+            }
+            let daemon_cpu = match daemon {
+                Some((d, tol)) if taint.is_none() || taint == tol => d,
+                _ => 0,
+            };
+            if cpu + daemon_cpu <= t_cpu - overhead && mem <= t_mem {
+                return Some((p, t));
+            }
+        }
+    }
+    None
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Differential: whenever provision reports a pod unschedulable, no single new node of
+    /// any allowed type in any pool could hold that pod alone; and every pod some lone node
+    /// could hold is placed (no limits, no topology, no existing capacity here).
+    #[test]
+    fn prop_unschedulable_means_no_lone_node_fits(
+        types in diff_types(),
+        pools in diff_pools(),
+        pods in diff_pods(),
+        daemon in diff_daemon(),
+    ) {
+        let (items, catalog) = diff_cluster(&types, &pools, &pods, daemon);
+        let catalog = parse_catalog(&catalog);
+        let (snapshot, plan) = solve(&list(&items), &catalog);
+        prop_assert!(support::validate(&snapshot, &catalog, &plan).is_ok());
+        for (i, pod) in pods.iter().enumerate() {
+            let name = format!("default/p-{i}");
+            let unschedulable = plan.unschedulable.iter().find(|u| u.pod == name);
+            match (lone_node_for(&types, &pools, pod, daemon), unschedulable) {
+                (Some((p, t)), Some(u)) => prop_assert!(
+                    false,
+                    "{name} reported unschedulable ({}) but a lone t{t} in pool-{p} holds it: {}",
+                    u.reason,
+                    plan.to_json()
+                ),
+                (None, None) => prop_assert!(
+                    false,
+                    "{name} placed though no lone node of any pool holds it: {}",
+                    plan.to_json()
+                ),
+                _ => {}
+            }
+        }
+    }
 }

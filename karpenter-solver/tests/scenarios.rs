@@ -94,6 +94,24 @@ struct Expect {
     /// The plan is the same, byte for byte, when the snapshot lists its items in reverse.
     #[serde(skip_serializing_if = "is_false")]
     same_after_reversing_items: bool,
+    /// Selector `key=value` → zone → number of pods with that label the plan places there:
+    /// on a new claim, counted in its zone (several zones are joined with `|`); on an existing
+    /// node, in its `topology.kubernetes.io/zone` label (`?` if it has none). Zones with no
+    /// such pod are left out; bound pods the plan does not list are not counted.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    zone_counts: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Selector `key=value` → the same per-zone counts as `zoneCounts`, largest first, for
+    /// answers that hold whichever zone a tie falls to.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    zone_counts_sorted: BTreeMap<String, Vec<usize>>,
+    /// Selector `key=value` → capacity types → number of pods with that label on new claims
+    /// with those capacity types (joined with `|`, in the claim's order).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    capacity_type_counts: BTreeMap<String, BTreeMap<String, usize>>,
+    /// Selector `key=value` → the number of pods with that label on each new claim that holds
+    /// any, largest first.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pods_per_claim: BTreeMap<String, Vec<usize>>,
 }
 
 #[derive(Deserialize, Serialize, Default, Debug)]
@@ -116,6 +134,9 @@ struct ClaimExpect {
     types_exclude: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     zones: Option<Vec<String>>,
+    /// Zones the claim must not list.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    zones_exclude: Vec<String>,
     /// Exactly these, in this order.
     #[serde(skip_serializing_if = "Option::is_none")]
     capacity_types: Option<Vec<String>>,
@@ -220,6 +241,7 @@ fn run(s: &Scenario) -> Result<Vec<String>, String> {
         }
     }
     check(&s.expect, &plan, &mut failures);
+    check_counts(&s.expect, &snapshot, &plan, &mut failures);
     Ok(failures)
 }
 
@@ -363,6 +385,15 @@ fn check_claim(pod: &str, want: &ClaimExpect, c: &NewNodeClaim, failures: &mut V
     if let Some(z) = &want.zones {
         if z != &c.zones {
             mismatch(failures, &at("zones"), z, &c.zones);
+        }
+    }
+    for z in &want.zones_exclude {
+        if c.zones.contains(z) {
+            failures.push(format!(
+                "{}: {z} is listed in {:?}",
+                at("zonesExclude"),
+                c.zones
+            ));
         }
     }
     if let Some(ct) = &want.capacity_types {
@@ -547,6 +578,97 @@ fn check(e: &Expect, plan: &Plan, failures: &mut Vec<String>) {
     if let Some(n) = e.warning_count {
         if plan.warnings.len() != n {
             mismatch(failures, "warningCount", &n, &plan.warnings);
+        }
+    }
+}
+
+/// The pods (`namespace/name`) of the snapshot whose label matches `selector` (`key=value`).
+fn pods_matching(snapshot: &Snapshot, selector: &str) -> BTreeSet<String> {
+    let (k, v) = selector.split_once('=').unwrap_or((selector, ""));
+    snapshot
+        .pods
+        .iter()
+        .filter(|p| p.labels.get(k).map(String::as_str) == Some(v))
+        .map(|p| format!("{}/{}", p.namespace, p.name))
+        .collect()
+}
+
+/// Pods matching `selector` the plan places, per zone (see `Expect::zone_counts`).
+fn zone_counts(snapshot: &Snapshot, plan: &Plan, selector: &str) -> BTreeMap<String, usize> {
+    let pods = pods_matching(snapshot, selector);
+    let mut got: BTreeMap<String, usize> = BTreeMap::new();
+    for c in &plan.node_claims {
+        let n = c.pods.iter().filter(|p| pods.contains(*p)).count();
+        if n > 0 {
+            *got.entry(c.zones.join("|")).or_default() += n;
+        }
+    }
+    for x in &plan.existing_nodes {
+        let n = x.pods.iter().filter(|p| pods.contains(*p)).count();
+        if n > 0 {
+            let zone = snapshot
+                .nodes
+                .iter()
+                .find(|node| node.name == x.name)
+                .and_then(|node| node.labels.get("topology.kubernetes.io/zone"))
+                .cloned()
+                .unwrap_or_else(|| "?".into());
+            *got.entry(zone).or_default() += n;
+        }
+    }
+    got
+}
+
+fn check_counts(e: &Expect, snapshot: &Snapshot, plan: &Plan, failures: &mut Vec<String>) {
+    for (selector, want) in &e.zone_counts {
+        let got = zone_counts(snapshot, plan, selector);
+        if &got != want {
+            mismatch(failures, &format!("zoneCounts.{selector}"), want, &got);
+        }
+    }
+    for (selector, want) in &e.zone_counts_sorted {
+        let mut got: Vec<usize> = zone_counts(snapshot, plan, selector)
+            .into_values()
+            .collect();
+        got.sort_unstable_by(|a, b| b.cmp(a));
+        if &got != want {
+            mismatch(
+                failures,
+                &format!("zoneCountsSorted.{selector}"),
+                want,
+                &got,
+            );
+        }
+    }
+    for (selector, want) in &e.capacity_type_counts {
+        let pods = pods_matching(snapshot, selector);
+        let mut got: BTreeMap<String, usize> = BTreeMap::new();
+        for c in &plan.node_claims {
+            let n = c.pods.iter().filter(|p| pods.contains(*p)).count();
+            if n > 0 {
+                *got.entry(c.capacity_types.join("|")).or_default() += n;
+            }
+        }
+        if &got != want {
+            mismatch(
+                failures,
+                &format!("capacityTypeCounts.{selector}"),
+                want,
+                &got,
+            );
+        }
+    }
+    for (selector, want) in &e.pods_per_claim {
+        let pods = pods_matching(snapshot, selector);
+        let mut got: Vec<usize> = plan
+            .node_claims
+            .iter()
+            .map(|c| c.pods.iter().filter(|p| pods.contains(*p)).count())
+            .filter(|n| *n > 0)
+            .collect();
+        got.sort_unstable_by(|a, b| b.cmp(a));
+        if &got != want {
+            mismatch(failures, &format!("podsPerClaim.{selector}"), want, &got);
         }
     }
 }
