@@ -413,6 +413,22 @@ impl<'a> Solve<'a> {
             .iter()
             .enumerate()
             .any(|(i, k)| class.alternatives[a].active[i] && !k.is_hostname())
+            || !self.repelling_keys(c).is_empty()
+    }
+
+    /// Keys on which some pod's required anti-affinity repels class `c` from some domain:
+    /// its pods must then be given a domain, so the repelled ones can be avoided.
+    fn repelling_keys(&self, c: usize) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .topo
+            .repelled
+            .iter()
+            .filter(|((g, _), domains)| self.member[c][*g] && !domains.is_empty())
+            .map(|((_, k), _)| k.clone())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
     }
 
     fn run(&mut self) {
@@ -799,6 +815,7 @@ impl<'a> Solve<'a> {
             .map(|(_, k)| k.clone())
             .collect();
         let mut keys: Vec<String> = active.iter().map(|k| k.key.clone()).collect();
+        keys.extend(self.repelling_keys(c));
         keys.sort();
         keys.dedup();
         let mut universe: HashMap<String, (Vec<String>, Vec<String>)> = HashMap::new();
