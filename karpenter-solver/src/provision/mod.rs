@@ -981,10 +981,12 @@ impl<'a> Solve<'a> {
                 counted.insert(v.clone());
             }
         }
+        // An existing node's domain can take the class only if the node has room for a pod.
         for t in &self.targets {
             if let Some(v) = t.labels.get(key) {
                 if reqs.matches_labels(&t.labels)
                     && untolerated(&t.taints, class.tolerations).is_none()
+                    && copies(&class.req, &t.free) > 0
                 {
                     placeable.insert(v.clone());
                 }
