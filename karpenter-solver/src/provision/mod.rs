@@ -1353,12 +1353,14 @@ impl<'a> Solve<'a> {
         if let Some(m) = self.masks.get(&(p, c, id, strict)) {
             return m.clone();
         }
+        // A pod whose host port a daemonset of the pool already binds cannot use its nodes.
         let m = if blocking(
             &self.pools[p].pool.taints,
             self.classes[c].tolerations,
             strict,
         )
         .is_some()
+            || ports_clash(self.classes[c].host_ports, &self.pools[p].daemon_ports)
         {
             None
         } else {
@@ -1947,6 +1949,12 @@ impl<'a> Solve<'a> {
             }
             if let Some(m) = self.min_values_unmet(p, &fit_daemons, merged_id) {
                 reasons.push(format!("pool {name}: {m}"));
+                continue;
+            }
+            if ports_clash(class.host_ports, &pool.daemon_ports) {
+                reasons.push(format!(
+                    "pool {name}: a daemonset on its nodes binds the same host port"
+                ));
                 continue;
             }
             if !class.host_ports.is_empty() {

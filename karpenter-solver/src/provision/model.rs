@@ -235,6 +235,8 @@ pub(crate) struct PoolInfo<'a> {
     pub overhead: Vec<Vec<i64>>,
     /// Pool limits left, or `None` when unlimited.
     pub limits_left: Option<Resources>,
+    /// Host ports the daemonsets that run on the pool's nodes bind.
+    pub daemon_ports: Vec<HostPort>,
 }
 
 impl<'a> PoolInfo<'a> {
@@ -283,12 +285,18 @@ impl<'a> PoolInfo<'a> {
                     .collect(),
             )
         };
+        let daemon_ports = daemon_sets
+            .iter()
+            .filter(|d| daemon_runs(d, &template, &pool.taints))
+            .flat_map(|d| d.host_ports.iter().cloned())
+            .collect();
         PoolInfo {
             pool,
             template,
             types: kept,
             overhead,
             limits_left,
+            daemon_ports,
         }
     }
 
