@@ -130,6 +130,8 @@ struct Consolidation<'a> {
     claim_counter: BTreeMap<String, usize>,
     /// Why a node tried alone was not consolidated, when a rule (not cost) said no.
     rejected: HashMap<usize, String>,
+    /// Catalog types by name.
+    type_index: HashMap<&'a str, &'a crate::instance_type::InstanceType>,
 }
 
 impl<'a> Consolidation<'a> {
@@ -183,6 +185,11 @@ impl<'a> Consolidation<'a> {
             blocked: BTreeMap::new(),
             claim_counter: BTreeMap::new(),
             rejected: HashMap::new(),
+            type_index: catalog
+                .instance_types
+                .iter()
+                .map(|t| (t.name.as_str(), t))
+                .collect(),
         }
     }
 
@@ -800,45 +807,50 @@ impl<'a> Consolidation<'a> {
             out.push((kept, cts));
         }
         // Together, the worst launches must still save: drop the dearest worst-case type of the
-        // replacement with the most to lose until they do.
+        // replacement with the most to lose until they do. Each type's worst price is looked up
+        // once; each list is cut from its dear end.
+        let mut sorted: Vec<Vec<(f64, usize)>> = replacements
+            .iter()
+            .zip(&out)
+            .map(|(r, (types, cts))| {
+                let mut w: Vec<(f64, usize)> = types
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| (self.worst_price(r, cts, t), i))
+                    .collect();
+                w.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                w
+            })
+            .collect();
         loop {
-            let worst: Vec<Vec<f64>> = replacements
-                .iter()
-                .zip(&out)
-                .map(|(r, (types, cts))| {
-                    types.iter().map(|t| self.worst_price(r, cts, t)).collect()
-                })
-                .collect();
-            let total_worst: f64 = worst
-                .iter()
-                .map(|w| w.iter().copied().fold(0.0, f64::max))
-                .sum();
+            let total_worst: f64 = sorted.iter().map(|w| w.last().map_or(0.0, |x| x.0)).sum();
             if total_worst < removed - 1e-12 {
-                return Ok(out);
+                break;
             }
-            let Some((k, pos)) = worst
-                .iter()
-                .enumerate()
-                .filter(|(_, w)| w.len() > 1)
-                .map(|(k, w)| {
-                    let (pos, _) = w.iter().enumerate().fold((0, f64::MIN), |acc, (i, &v)| {
-                        if v > acc.1 {
-                            (i, v)
-                        } else {
-                            acc
-                        }
-                    });
-                    (k, pos, w[pos])
+            let Some(k) = (0..sorted.len())
+                .filter(|&k| sorted[k].len() > 1)
+                .max_by(|&a, &b| {
+                    sorted[a][sorted[a].len() - 1]
+                        .0
+                        .total_cmp(&sorted[b][sorted[b].len() - 1].0)
                 })
-                .max_by(|a, b| a.2.total_cmp(&b.2))
-                .map(|(k, pos, _)| (k, pos))
             else {
                 return Err(
                     "the replacements would not cost less than the nodes they replace".to_owned(),
                 );
             };
-            out[k].0.remove(pos);
+            sorted[k].pop();
         }
+        for ((types, _), w) in out.iter_mut().zip(&sorted) {
+            let keep: HashSet<usize> = w.iter().map(|&(_, i)| i).collect();
+            let mut i = 0;
+            types.retain(|_| {
+                let kept = keep.contains(&i);
+                i += 1;
+                kept
+            });
+        }
+        Ok(out)
     }
 
     fn all_spot(&self, set: &[usize]) -> bool {
@@ -864,7 +876,7 @@ impl<'a> Consolidation<'a> {
     /// The dearest available offering of type `name` in the replacement's zones and capacity
     /// types `cts`: what a launch from the list may cost at worst.
     fn worst_price(&self, r: &NewNodeClaim, cts: &[String], name: &str) -> f64 {
-        self.catalog.get(name).map_or(f64::INFINITY, |t| {
+        self.type_index.get(name).map_or(f64::INFINITY, |&t| {
             t.offerings
                 .iter()
                 .filter(|o| {

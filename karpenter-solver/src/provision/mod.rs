@@ -615,6 +615,10 @@ impl<'a> Solve<'a> {
                 order.sort_by_key(|&i| (alternative[i].pods.len(), i));
                 let mut placed = false;
                 for ci in order {
+                    // `headroom` here is the most room any listed type has left: a quick no.
+                    if !fits(&req, &alternative[ci].headroom) {
+                        continue;
+                    }
                     let p = alternative[ci].pool;
                     let Some(mask) = self.mask(p, c, 0, id) else {
                         continue;
@@ -639,6 +643,7 @@ impl<'a> Solve<'a> {
                         continue;
                     }
                     claim.types.retain(|&j| fits_now(j));
+                    claim.headroom = max_room(pool, &self.types, &claim.types, &used);
                     claim.used = used;
                     claim.reqs_id = merged;
                     claim.pods.push(pods[next]);
@@ -659,11 +664,12 @@ impl<'a> Solve<'a> {
                 let types: Vec<usize> = (0..self.pools[p].types.len())
                     .filter(|&j| mask.ok[j])
                     .collect();
+                let headroom = max_room(&self.pools[p], &self.types, &types, &req);
                 alternative.push(Claim {
                     pool: p,
                     reqs: Requirements::new(),
                     reqs_id: mask.merged_id,
-                    headroom: Vec::new(),
+                    headroom,
                     types,
                     prices: Vec::new(),
                     price: 0.0,
@@ -2259,6 +2265,23 @@ impl<'a> Solve<'a> {
         // Both are floors; the relaxation is usually much the higher.
         bound::lp_bound(&shapes, &bound_types).map_or(per_resource, |lp| lp.max(per_resource))
     }
+}
+
+/// The most room any of `types` (pool positions) has left after `used`, per resource.
+fn max_room(
+    pool: &PoolInfo<'_>,
+    types: &[TypeInfo<'_>],
+    listed: &[usize],
+    used: &[i64],
+) -> Vec<i64> {
+    let mut room = vec![i64::MIN; used.len()];
+    for &j in listed {
+        let alloc = &types[pool.types[j]].alloc;
+        for d in 0..used.len() {
+            room[d] = room[d].max(alloc[d] - pool.overhead[j][d] - used[d]);
+        }
+    }
+    room
 }
 
 /// A launch offering's price, with capacity types ranked before price: any reserved offering
