@@ -530,20 +530,10 @@ fn zone_counts(
     out
 }
 
-fn scenario_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(DIR)
-        .unwrap_or_else(|e| panic!("cannot list {DIR}: {e}"))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-        .collect();
-    files.sort();
-    files
-}
-
 #[test]
 fn consolidate_scenarios() {
     let filter = std::env::var("SCENARIO").ok();
-    let files = scenario_files();
+    let files = support::scenario_files(DIR);
     assert!(
         files.len() >= 30,
         "expected at least 30 scenarios in {DIR}, found {}",

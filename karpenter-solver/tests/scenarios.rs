@@ -23,7 +23,7 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use karpenter_solver::{parse_quantity, provision, Catalog, NewNodeClaim, Options, Plan, Snapshot};
 use serde::{Deserialize, Serialize};
@@ -673,20 +673,10 @@ fn check_counts(e: &Expect, snapshot: &Snapshot, plan: &Plan, failures: &mut Vec
     }
 }
 
-fn scenario_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(DIR)
-        .unwrap_or_else(|e| panic!("cannot list {DIR}: {e}"))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-        .collect();
-    files.sort();
-    files
-}
-
 #[test]
 fn provision_scenarios() {
     let filter = std::env::var("SCENARIO").ok();
-    let files = scenario_files();
+    let files = support::scenario_files(DIR);
     assert!(
         files.len() >= 30,
         "expected at least 30 scenarios in {DIR}, found {}",

@@ -845,3 +845,14 @@ fn check_limits(snapshot: &Snapshot, catalog: &Catalog, plan: &Plan, v: &mut Vio
         }
     }
 }
+
+/// The scenario files (`*.yaml`) of `dir`, sorted by name.
+pub fn scenario_files(dir: &str) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("cannot list {dir}: {e}"))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
