@@ -37,8 +37,9 @@ pub use node_pool::{Budget, BudgetNodes, ConsolidationPolicy, Disruption, NodeCl
 pub use options::Options;
 pub use pdb::{IntOrPercent, PodDisruptionBudget};
 pub use plan::{
-    Blocked, Command, ConsolidationPlan, ExistingPlacement, NewNodeClaim, Plan, PodMove,
-    Relaxation, Unschedulable,
+    Blocked, Command, ConsolidationPlan, ExistingPlacement, ManifestMetadata, ManifestNodeClassRef,
+    ManifestRequirement, ManifestResources, ManifestTaint, NewNodeClaim, NodeClaimManifest,
+    NodeClaimSpec, Plan, PodMove, Relaxation, Unschedulable,
 };
 pub use pod::{
     HostPort, InclusionPolicy, OwnerRef, Pod, PodAffinity, PodAffinityTerm, PodPhase,

@@ -16,7 +16,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
 use chrono::{DateTime, Utc};
-use karpenter_solver::{consolidate, Catalog, ConsolidationPlan, NewNodeClaim, Options, Snapshot};
+use karpenter_solver::{
+    consolidate, Catalog, ConsolidationPlan, ManifestMetadata, ManifestRequirement,
+    ManifestResources, NewNodeClaim, NodeClaimManifest, NodeClaimSpec, Options, Snapshot,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use support::consolidation::{
@@ -386,9 +389,9 @@ fn check(
         .collect();
     if let Some(n) = e.replacements {
         if claims.len() != n {
-            let got: Vec<(&str, &Vec<String>)> = claims
+            let got: Vec<(&str, &[String])> = claims
                 .iter()
-                .map(|c| (c.name.as_str(), &c.instance_types))
+                .map(|c| (c.name.as_str(), &c.instance_types[..]))
                 .collect();
             mismatch(failures, "replacements", &n, &got);
         }
@@ -1008,15 +1011,39 @@ mod checker_self_test {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             pods: pods.iter().map(|p| p.to_string()).collect(),
-            manifest: json!({
-                "apiVersion": "karpenter.sh/v1", "kind": "NodeClaim",
-                "metadata": {"name": name, "labels": {"karpenter.sh/nodepool": "default"}},
-                "spec": {"requirements": [
-                    {"key": "node.kubernetes.io/instance-type", "operator": "In", "values": types},
-                    {"key": "topology.kubernetes.io/zone", "operator": "In", "values": zones},
-                    {"key": "karpenter.sh/capacity-type", "operator": "In", "values": ["on-demand"]},
-                ]},
-            }),
+            // The JSON a controller would apply, read back into the typed manifest's shape.
+            manifest: {
+                let requirement = |key: &str, values: &[&str]| ManifestRequirement {
+                    key: key.into(),
+                    min_values: None,
+                    operator: "In".into(),
+                    values: values.iter().map(|v| v.to_string()).collect(),
+                };
+                NodeClaimManifest {
+                    api_version: "karpenter.sh/v1".into(),
+                    kind: "NodeClaim".into(),
+                    metadata: ManifestMetadata {
+                        annotations: BTreeMap::new(),
+                        labels: [("karpenter.sh/nodepool".to_string(), "default".to_string())]
+                            .into(),
+                        name: name.into(),
+                    },
+                    spec: NodeClaimSpec {
+                        expire_after: "Never".into(),
+                        node_class_ref: None,
+                        requirements: vec![
+                            requirement("node.kubernetes.io/instance-type", types),
+                            requirement("topology.kubernetes.io/zone", zones),
+                            requirement("karpenter.sh/capacity-type", &["on-demand"]),
+                        ],
+                        resources: ManifestResources {
+                            requests: BTreeMap::new(),
+                        },
+                        startup_taints: Vec::new(),
+                        taints: Vec::new(),
+                    },
+                }
+            },
         }
     }
 

@@ -639,7 +639,9 @@ fn validate_rejects_broken_plans() {
     broken(
         "a type too small and of the wrong arch",
         &|p| {
-            p.node_claims[0].instance_types.push("tiny".into());
+            let mut types = p.node_claims[0].instance_types.to_vec();
+            types.push("tiny".into());
+            p.node_claims[0].instance_types = types.into();
             p.node_claims[0].zones.push("zone-b".into());
         },
         "do not fit a tiny",

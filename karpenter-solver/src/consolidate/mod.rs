@@ -1069,13 +1069,7 @@ impl<'a> Consolidation<'a> {
             let name = format!("{}-replacement-{:04}", r.node_pool, n);
             renames.insert(r.name.clone(), name.clone());
             r.name = name.clone();
-            if let Some(meta) = r
-                .manifest
-                .get_mut("metadata")
-                .and_then(|m| m.as_object_mut())
-            {
-                meta.insert("name".into(), name.into());
-            }
+            r.manifest.metadata.name = name;
             replacements.push(r);
         }
         let replacement_price: f64 = replacements.iter().map(|r| r.price).sum();
@@ -1129,24 +1123,13 @@ impl<'a> Consolidation<'a> {
 
     /// Narrows a replacement to `types` and capacity types `cts`, in the plan and its manifest.
     fn narrow(r: &mut NewNodeClaim, types: Vec<String>, cts: Vec<String>) {
-        r.instance_types = types;
+        r.instance_types = types.into();
         r.capacity_types = cts;
-        if let Some(reqs) = r
-            .manifest
-            .get_mut("spec")
-            .and_then(|s| s.get_mut("requirements"))
-            .and_then(|v| v.as_array_mut())
-        {
-            for req in reqs.iter_mut() {
-                match req.get("key").and_then(|k| k.as_str()) {
-                    Some(LABEL_INSTANCE_TYPE) => {
-                        req["values"] = serde_json::json!(r.instance_types)
-                    }
-                    Some(LABEL_CAPACITY_TYPE) => {
-                        req["values"] = serde_json::json!(r.capacity_types)
-                    }
-                    _ => {}
-                }
+        for req in &mut r.manifest.spec.requirements {
+            match req.key.as_str() {
+                LABEL_INSTANCE_TYPE => req.values = r.instance_types.clone(),
+                LABEL_CAPACITY_TYPE => req.values = r.capacity_types.clone().into(),
+                _ => {}
             }
         }
     }

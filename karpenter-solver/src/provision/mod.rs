@@ -15,6 +15,7 @@ mod topology;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::error::Error;
 use crate::instance_type::{CapacityType, Catalog};
@@ -22,7 +23,11 @@ use crate::labels::{
     LABEL_CAPACITY_TYPE, LABEL_HOSTNAME, LABEL_INSTANCE_TYPE, LABEL_NODEPOOL, LABEL_ZONE,
 };
 use crate::options::Options;
-use crate::plan::{ExistingPlacement, NewNodeClaim, Plan, Relaxation, Unschedulable};
+use crate::plan::{
+    ExistingPlacement, ManifestMetadata, ManifestNodeClassRef, ManifestRequirement,
+    ManifestResources, ManifestTaint, NewNodeClaim, NodeClaimManifest, NodeClaimSpec, Plan,
+    Relaxation, Unschedulable,
+};
 use crate::pod::HostPort;
 use crate::requirements::{Operator, Requirement, Requirements};
 use crate::resources::Resources;
@@ -2104,9 +2109,10 @@ impl<'a> Solve<'a> {
                 }
             }
         }
-        let instance_types: Vec<String> = typed.iter().map(|t| t.2.to_owned()).collect();
-        let zones: Vec<String> = zones.into_iter().map(str::to_owned).collect();
-        let capacity_types: Vec<String> = cts.into_iter().map(|c| c.as_str().to_owned()).collect();
+        let instance_types: Arc<[String]> = typed.iter().map(|t| t.2.to_owned()).collect();
+        let zones: Arc<[String]> = zones.into_iter().map(str::to_owned).collect();
+        let capacity_types: Arc<[String]> =
+            cts.into_iter().map(|c| c.as_str().to_owned()).collect();
         // Daemonset overhead counted once: the smallest among the listed types.
         let mut overhead = pool.overhead[first].clone();
         for &(_, _, _, j) in &typed {
@@ -2149,32 +2155,18 @@ impl<'a> Solve<'a> {
                 l
             }
         };
-        let Launchable {
-            instance_types,
-            zones,
-            capacity_types,
-            reservation_ids,
-            price,
-            overhead,
-        } = (*launchable).clone();
         let mut requests = claim.used.clone();
-        add_scaled(&mut requests, &overhead, 1);
+        add_scaled(&mut requests, &launchable.overhead, 1);
         let requests = self.dims.to_resources(&requests).to_quantities();
         let name = format!("{}-{n:04}", pool.pool.name);
-        let launch = Launch {
-            instance_types: &instance_types,
-            zones: &zones,
-            capacity_types: &capacity_types,
-            reservation_ids: &reservation_ids,
-        };
-        let manifest = manifest(&name, pool, claim, &launch, &requests);
+        let manifest = manifest(&name, pool, claim, &launchable, &requests);
         Some(NewNodeClaim {
             name,
             node_pool: pool.pool.name.clone(),
-            instance_types,
-            zones,
-            capacity_types,
-            price,
+            instance_types: launchable.instance_types.clone(),
+            zones: launchable.zones.to_vec(),
+            capacity_types: launchable.capacity_types.to_vec(),
+            price: launchable.price,
             requests,
             pods: claim
                 .pods
@@ -2509,17 +2501,13 @@ fn go_duration(seconds: i64) -> String {
     }
 }
 
-fn taints_json(taints: &[Taint]) -> serde_json::Value {
+fn manifest_taints(taints: &[Taint]) -> Vec<ManifestTaint> {
     taints
         .iter()
-        .map(|t| {
-            let mut m = serde_json::Map::new();
-            m.insert("key".into(), t.key.clone().into());
-            if !t.value.is_empty() {
-                m.insert("value".into(), t.value.clone().into());
-            }
-            m.insert("effect".into(), t.effect.as_str().into());
-            serde_json::Value::Object(m)
+        .map(|t| ManifestTaint {
+            effect: t.effect.as_str().to_owned(),
+            key: t.key.clone(),
+            value: t.value.clone(),
         })
         .collect()
 }
@@ -2527,120 +2515,91 @@ fn taints_json(taints: &[Taint]) -> serde_json::Value {
 /// Where and how a claim may launch, computed once per distinct claim.
 #[derive(Clone)]
 struct Launchable {
-    instance_types: Vec<String>,
-    zones: Vec<String>,
-    capacity_types: Vec<String>,
-    reservation_ids: Vec<String>,
+    instance_types: Arc<[String]>,
+    zones: Arc<[String]>,
+    capacity_types: Arc<[String]>,
+    reservation_ids: Arc<[String]>,
     price: f64,
     overhead: Vec<i64>,
-}
-
-/// Where and how a claim may launch, as its manifest pins it.
-struct Launch<'l> {
-    instance_types: &'l [String],
-    zones: &'l [String],
-    capacity_types: &'l [String],
-    reservation_ids: &'l [String],
 }
 
 fn manifest(
     name: &str,
     pool: &PoolInfo<'_>,
     claim: &Claim,
-    launch: &Launch<'_>,
+    launch: &Launchable,
     requests: &std::collections::BTreeMap<String, String>,
-) -> serde_json::Value {
-    use serde_json::{json, Map, Value};
-    let mut labels: Map<String, Value> = pool
-        .pool
-        .labels
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone().into()))
-        .collect();
-    labels.insert(LABEL_NODEPOOL.into(), pool.pool.name.clone().into());
+) -> NodeClaimManifest {
+    let mut labels = pool.pool.labels.clone();
+    labels.insert(LABEL_NODEPOOL.into(), pool.pool.name.clone());
     for r in claim.reqs.iter() {
         if r.operator() == Operator::In && r.values().len() == 1 && r.key != LABEL_HOSTNAME {
             if let Some(v) = r.values().iter().next() {
-                labels.insert(r.key.clone(), v.clone().into());
+                labels.insert(r.key.clone(), v.clone());
             }
         }
     }
-    let selector = |key: String, op: Operator, values: Vec<String>, min_values: Option<u32>| {
-        let mut m = Map::new();
-        m.insert("key".into(), key.into());
-        m.insert("operator".into(), op.as_str().into());
-        if !values.is_empty() {
-            m.insert("values".into(), values.into());
-        }
-        if let Some(mv) = min_values {
-            m.insert("minValues".into(), mv.into());
-        }
-        Value::Object(m)
-    };
     // Instance types, zones and capacity types are pinned to what the claim may launch, in
     // the plan's order (instance types cheapest first).
-    let pinned: [(&str, &[String]); 4] = [
-        (LABEL_INSTANCE_TYPE, launch.instance_types),
-        (LABEL_ZONE, launch.zones),
-        (LABEL_CAPACITY_TYPE, launch.capacity_types),
-        (crate::labels::LABEL_RESERVATION_ID, launch.reservation_ids),
+    let pinned: [(&str, &Arc<[String]>); 4] = [
+        (LABEL_INSTANCE_TYPE, &launch.instance_types),
+        (LABEL_ZONE, &launch.zones),
+        (LABEL_CAPACITY_TYPE, &launch.capacity_types),
+        (crate::labels::LABEL_RESERVATION_ID, &launch.reservation_ids),
     ];
-    let mut requirements: Vec<Value> = Vec::new();
+    let mut requirements = Vec::new();
     for r in claim.reqs.iter() {
         if pinned.iter().any(|(k, v)| *k == r.key && !v.is_empty()) {
             continue;
         }
         for (key, op, values) in r.to_node_selector() {
-            requirements.push(selector(key, op, values, r.min_values));
+            requirements.push(ManifestRequirement {
+                key,
+                min_values: r.min_values,
+                operator: op.as_str().to_owned(),
+                values: values.into(),
+            });
         }
     }
     for (key, values) in pinned {
         if !values.is_empty() {
-            let min_values = claim.reqs.get(key).and_then(|x| x.min_values);
-            requirements.push(selector(
-                key.to_owned(),
-                Operator::In,
-                values.to_vec(),
-                min_values,
-            ));
+            requirements.push(ManifestRequirement {
+                key: key.to_owned(),
+                min_values: claim.reqs.get(key).and_then(|x| x.min_values),
+                operator: Operator::In.as_str().to_owned(),
+                values: values.clone(),
+            });
         }
     }
-    let mut spec = Map::new();
-    spec.insert("requirements".into(), requirements.into());
-    if !pool.pool.taints.is_empty() {
-        spec.insert("taints".into(), taints_json(&pool.pool.taints));
+    NodeClaimManifest {
+        api_version: "karpenter.sh/v1".into(),
+        kind: "NodeClaim".into(),
+        metadata: ManifestMetadata {
+            annotations: pool.pool.annotations.clone(),
+            labels,
+            name: name.to_owned(),
+        },
+        spec: NodeClaimSpec {
+            expire_after: pool
+                .pool
+                .expire_after_seconds
+                .map(go_duration)
+                .unwrap_or_else(|| "Never".into()),
+            node_class_ref: pool
+                .pool
+                .node_class_ref
+                .as_ref()
+                .map(|r| ManifestNodeClassRef {
+                    group: r.group.clone(),
+                    kind: r.kind.clone(),
+                    name: r.name.clone(),
+                }),
+            requirements,
+            resources: ManifestResources {
+                requests: requests.clone(),
+            },
+            startup_taints: manifest_taints(&pool.pool.startup_taints),
+            taints: manifest_taints(&pool.pool.taints),
+        },
     }
-    if !pool.pool.startup_taints.is_empty() {
-        spec.insert(
-            "startupTaints".into(),
-            taints_json(&pool.pool.startup_taints),
-        );
-    }
-    spec.insert("resources".into(), json!({ "requests": requests }));
-    if let Some(r) = &pool.pool.node_class_ref {
-        spec.insert(
-            "nodeClassRef".into(),
-            json!({"group": r.group, "kind": r.kind, "name": r.name}),
-        );
-    }
-    spec.insert(
-        "expireAfter".into(),
-        pool.pool
-            .expire_after_seconds
-            .map(go_duration)
-            .unwrap_or_else(|| "Never".into())
-            .into(),
-    );
-    let mut metadata = Map::new();
-    metadata.insert("name".into(), name.into());
-    metadata.insert("labels".into(), Value::Object(labels));
-    if !pool.pool.annotations.is_empty() {
-        metadata.insert("annotations".into(), json!(pool.pool.annotations));
-    }
-    json!({
-        "apiVersion": "karpenter.sh/v1",
-        "kind": "NodeClaim",
-        "metadata": metadata,
-        "spec": spec,
-    })
 }

@@ -692,7 +692,7 @@ impl<'a> Ctx<'a> {
             if let [ct] = r.capacity_types.as_slice() {
                 labels.insert(CAPACITY_TYPE.into(), ct.clone());
             }
-            if let [t] = r.instance_types.as_slice() {
+            if let [t] = &r.instance_types[..] {
                 if let Some(t) = self.catalog.get(t) {
                     labels.extend(type_labels(t));
                 }

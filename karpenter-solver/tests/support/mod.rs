@@ -219,7 +219,11 @@ fn type_labels(t: &InstanceType) -> Labels {
 }
 
 /// The manifest's requirements, read back.
-fn manifest_requirements(manifest: &Value) -> Result<Requirements, String> {
+fn manifest_requirements(
+    manifest: &karpenter_solver::NodeClaimManifest,
+) -> Result<Requirements, String> {
+    // Read back from the JSON a controller would apply.
+    let manifest = &serde_json::to_value(manifest).map_err(|e| e.to_string())?;
     let mut out = Requirements::new();
     let list = manifest
         .pointer("/spec/requirements")
@@ -245,8 +249,9 @@ fn manifest_requirements(manifest: &Value) -> Result<Requirements, String> {
     Ok(out)
 }
 
-fn manifest_labels(manifest: &Value) -> Labels {
-    manifest
+fn manifest_labels(manifest: &karpenter_solver::NodeClaimManifest) -> Labels {
+    serde_json::to_value(manifest)
+        .unwrap_or_default()
         .pointer("/metadata/labels")
         .and_then(Value::as_object)
         .map(|m| {
@@ -368,7 +373,7 @@ fn check_claim(
         return;
     }
     let mut types = Vec::new();
-    for t in &claim.instance_types {
+    for t in claim.instance_types.iter() {
         match catalog.get(t) {
             Some(it) => types.push(it),
             None => v.push(format!("claim {name}: type {t} is not in the catalog")),
