@@ -8,6 +8,9 @@
 //! Every real packing buys whole nodes whose room covers the demand, so it is feasible here and
 //! the optimum is below its price: a provable floor, and `plan price / bound` bounds the gap to
 //! the optimum.
+//!
+//! [`assignment_bound`] is often tighter: each pod stays whole on one type (all its resources on
+//! the same node, and only on types it fits), though nodes are still bought fractionally.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -82,4 +85,142 @@ pub(crate) fn lp_bound(shapes: &[Shape], types: &BTreeMap<usize, BoundType>) -> 
         }
         _ => None,
     }
+}
+
+/// A floor from the assignment relaxation, where each pod stays whole on one type (all its
+/// resources on the same node, and only on types it fits) though nodes are bought fractionally:
+///
+/// minimize   Σ_t price_t · x_t
+/// subject to Σ_t y_{s,t} ≥ count_s                         for each shape s
+///            Σ_s req_{s,d} · y_{s,t} ≤ room_{t,d} · x_t     for each type t and resource d
+///
+/// Every real packing is feasible (y = pods of s on nodes of type t, x = those nodes). Rather
+/// than solving it (thousands of variables: too slow for every call), this takes dual
+/// solutions, each a valid floor by weak duality: for resource weights λ ≥ 0, charging a pod of
+/// shape s, on type t, the share λ·req_s / λ·room_t of the type's price is dual feasible, so
+///
+/// Σ_s count_s · min_t price_t · (λ·req_s) / (λ·room_t)
+///
+/// is a floor, and the weights are searched for the highest. Unlike [`lp_bound`], a pod cannot
+/// take its cpu from one type and its memory from another, nor use a type too small for it.
+pub(crate) fn assignment_bound(shapes: &[Shape], types: &BTreeMap<usize, BoundType>) -> f64 {
+    let Some(first) = shapes.first() else {
+        return 0.0;
+    };
+    let dims = first.req.len();
+    // Resources some pod asks for, weighted relative to the total demand of each.
+    let demand: Vec<f64> = (0..dims)
+        .map(|d| {
+            shapes
+                .iter()
+                .map(|s| s.req[d] as f64 * s.count as f64)
+                .sum()
+        })
+        .collect();
+    let used: Vec<usize> = (0..dims).filter(|&d| demand[d] > 0.0).collect();
+    if used.is_empty() {
+        return 0.0;
+    }
+    // Per type: price and room in the used resources; per shape: the types serving it.
+    let cands: Vec<(f64, Vec<f64>)> = types
+        .values()
+        .filter(|bt| bt.price.is_finite() && bt.price >= 0.0)
+        .map(|bt| {
+            let room = used
+                .iter()
+                .map(|&d| bt.room[d] as f64 / demand[d])
+                .collect();
+            (bt.price, room)
+        })
+        .collect();
+    let keys: Vec<&BoundType> = types
+        .values()
+        .filter(|bt| bt.price.is_finite() && bt.price >= 0.0)
+        .collect();
+    let idx: BTreeMap<usize, usize> = types
+        .iter()
+        .filter(|(_, bt)| bt.price.is_finite() && bt.price >= 0.0)
+        .enumerate()
+        .map(|(i, (&t, _))| (t, i))
+        .collect();
+    let served: Vec<(f64, Vec<f64>, Vec<usize>)> = shapes
+        .iter()
+        .map(|s| {
+            let req: Vec<f64> = used.iter().map(|&d| s.req[d] as f64 / demand[d]).collect();
+            let ts = s
+                .types
+                .iter()
+                .filter_map(|t| idx.get(t).copied())
+                .filter(|&i| s.req.iter().zip(&keys[i].room).all(|(q, r)| q <= r))
+                .collect();
+            (s.count as f64, req, ts)
+        })
+        .collect();
+    let value = |w: &[f64]| -> f64 {
+        let mut total = 0.0;
+        for (count, req, ts) in &served {
+            let need: f64 = req.iter().zip(w).map(|(q, x)| q * x).sum();
+            if need <= 0.0 {
+                continue;
+            }
+            let mut best = f64::INFINITY;
+            for &i in ts {
+                let (price, room) = &cands[i];
+                let have: f64 = room.iter().zip(w).map(|(r, x)| r * x).sum();
+                if have > 0.0 {
+                    best = best.min(price * need / have);
+                }
+            }
+            if !best.is_finite() {
+                // A shape no type serves: the dual is unbounded there; claim nothing for it.
+                continue;
+            }
+            total += count * best;
+        }
+        total
+    };
+    // Coordinate search over the simplex of weights: move mass between two resources while
+    // it helps, halving the step when nothing does. Deterministic and a few hundred
+    // evaluations at most.
+    let n = used.len();
+    let mut starts: Vec<Vec<f64>> = (0..n)
+        .map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
+        .collect();
+    starts.push(vec![1.0 / n as f64; n]);
+    let mut best_w = starts[0].clone();
+    let mut best_v = f64::NEG_INFINITY;
+    for w in starts {
+        let v = value(&w);
+        if v > best_v {
+            best_v = v;
+            best_w = w;
+        }
+    }
+    let mut step: f64 = 0.25;
+    let mut evaluations = 0;
+    while step > 1e-4 && evaluations < 2000 {
+        let mut improved = false;
+        for i in 0..n {
+            for j in 0..n {
+                if i == j || best_w[i] <= 0.0 {
+                    continue;
+                }
+                let mut w = best_w.clone();
+                let delta = step.min(w[i]);
+                w[i] -= delta;
+                w[j] += delta;
+                evaluations += 1;
+                let v = value(&w);
+                if v > best_v * (1.0 + 1e-12) {
+                    best_v = v;
+                    best_w = w;
+                    improved = true;
+                }
+            }
+        }
+        if !improved {
+            step /= 2.0;
+        }
+    }
+    (best_v.max(0.0)) * (1.0 - 1e-9)
 }

@@ -1469,19 +1469,32 @@ impl<'a> Solve<'a> {
             }
             let mut used = claim.used.clone();
             add_scaled(&mut used, &class.req, k as i64);
-            let kept: Vec<usize> = claim
-                .types
-                .iter()
-                .copied()
-                .filter(|&j| {
-                    mask.ok[j]
-                        && admits(j)
-                        && fits_with(&used, &pool.overhead[j], &self.types[pool.types[j]].alloc)
-                })
-                .collect();
+            let keep = |j: usize| {
+                mask.ok[j]
+                    && admits(j)
+                    && fits_with(&used, &pool.overhead[j], &self.types[pool.types[j]].alloc)
+            };
+            // Unless the requirements narrowed or a reservation is in play, the kept types
+            // launch as before: their order and prices carry over.
+            let (types, prices) = if narrowed
+                || claim
+                    .types
+                    .iter()
+                    .any(|&j| self.has_reserved[pool.types[j]])
+            {
+                let kept: Vec<usize> = claim.types.iter().copied().filter(|&j| keep(j)).collect();
+                self.priced(p, kept, merged)
+            } else {
+                claim
+                    .types
+                    .iter()
+                    .zip(&claim.prices)
+                    .filter(|(&j, _)| keep(j))
+                    .map(|(&j, &price)| (j, price))
+                    .unzip()
+            };
             let ports = class.host_ports.to_vec();
             let reqs = self.reqs.get(merged).clone();
-            let (types, prices) = self.priced(p, kept, merged);
             let headroom = self.headroom(p, &types, &prices, &used);
             let claim = &mut self.claims[ci];
             claim.types = types;
@@ -1659,6 +1672,18 @@ impl<'a> Solve<'a> {
         let reqs = self.reqs.get(merged).clone();
         let mut budget = n;
         let mut opened = false;
+        // Without limits or reservations every repeat of the packing launches alike: its
+        // types, prices and headroom are worked out once.
+        let steady = {
+            let pool = &self.pools[p];
+            pool.limits_left.is_none() && !types.iter().any(|&j| self.has_reserved[pool.types[j]])
+        };
+        let mut launch_once: Option<(Vec<usize>, Vec<f64>, Vec<i64>)> = None;
+        if steady {
+            let (fitting, prices) = self.priced(p, types.clone(), merged);
+            let headroom = self.headroom(p, &fitting, &prices, &used);
+            launch_once = Some((fitting, prices, headroom));
+        }
         loop {
             let seed = pattern[0].1;
             if budget < seed || pattern.iter().any(|&(cl, k)| self.remaining(cl) < k) {
@@ -1669,6 +1694,31 @@ impl<'a> Solve<'a> {
                 .is_none_or(|cap| cap < seed)
             {
                 break;
+            }
+            if let Some((fitting, prices, headroom)) = &launch_once {
+                let Some(&price) = prices.first() else { break };
+                self.claims.push(Claim {
+                    pool: p,
+                    reqs: reqs.clone(),
+                    reqs_id: merged,
+                    types: fitting.clone(),
+                    prices: prices.clone(),
+                    price,
+                    headroom: headroom.clone(),
+                    used: used.clone(),
+                    ports: Vec::new(),
+                    pods: Vec::new(),
+                    topo: NodeTopology::new(self.topo.groups.len()),
+                });
+                let ci = self.claims.len() - 1;
+                for &(cl, k) in &pattern {
+                    let ports = self.classes[cl].host_ports.to_vec();
+                    self.claims[ci].ports.extend(ports);
+                    self.record(cl, k, Place::Claim(ci));
+                }
+                budget -= seed;
+                opened = true;
+                continue;
             }
             let pool = &self.pools[p];
             let fitting: Vec<usize> = types
@@ -2254,8 +2304,11 @@ impl<'a> Solve<'a> {
             .into_iter()
             .map(|((req, types), count)| bound::Shape { req, count, types })
             .collect();
-        // Both are floors; the relaxation is usually much the higher.
-        bound::lp_bound(&shapes, &bound_types).map_or(per_resource, |lp| lp.max(per_resource))
+        // All are floors; the assignment relaxation is usually the highest.
+        let assignment = bound::assignment_bound(&shapes, &bound_types);
+        bound::lp_bound(&shapes, &bound_types)
+            .into_iter()
+            .fold(per_resource.max(assignment), f64::max)
     }
 }
 
