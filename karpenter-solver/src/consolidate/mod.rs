@@ -100,6 +100,27 @@ fn latest_timestamp(snapshot: &Snapshot) -> DateTime<Utc> {
 /// What a replacement may keep: instance types and capacity types.
 type Narrowed = (Vec<String>, Vec<String>);
 
+/// Worst launch prices with positions in a replacement's type list.
+type PricedTypes = Vec<(f64, usize)>;
+
+/// A worst launch price, ordered for a max-heap (prices are finite or infinite, never NaN).
+#[derive(PartialEq)]
+struct Dearest(f64);
+
+impl Eq for Dearest {}
+
+impl PartialOrd for Dearest {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Dearest {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
 /// Where an evicted pod went: an existing node or a replacement (by its name).
 struct Moved {
     to: String,
@@ -771,21 +792,36 @@ impl<'a> Consolidation<'a> {
         let removed = self.removed_price(set);
         let total: f64 = replacements.iter().map(|r| r.price).sum();
         let spot_to_spot = self.all_spot(set);
-        let mut out = Vec::with_capacity(replacements.len());
+        // The cheapest removed node of each instance type: a replacement may not launch a type
+        // it replaces at a price that node already pays.
+        let mut removed_types: HashMap<&str, f64> = HashMap::new();
+        for &i in set {
+            if let Some(t) = self.node(i).labels.get(LABEL_INSTANCE_TYPE) {
+                let p = removed_types.entry(t.as_str()).or_insert(f64::INFINITY);
+                *p = p.min(self.price[i]);
+            }
+        }
+        // Per replacement: its capacity types, and its types cheaper than the limit with their
+        // worst launch prices, in the replacement's order.
+        let mut out: Vec<(PricedTypes, Vec<String>)> = Vec::with_capacity(replacements.len());
         for r in replacements {
             let mut cts = r.capacity_types.clone();
             if cts.iter().any(|c| c == "spot") && cts.iter().any(|c| c == "on-demand") {
                 cts.retain(|c| c == "spot" || c == "reserved");
             }
             let mut limit = removed - (total - r.price);
-            for &i in set {
-                if let Some(t) = self.node(i).labels.get(LABEL_INSTANCE_TYPE) {
-                    if r.instance_types.contains(t) {
-                        limit = limit.min(self.price[i]);
-                    }
+            for t in r.instance_types.iter() {
+                if let Some(&p) = removed_types.get(t.as_str()) {
+                    limit = limit.min(p);
                 }
             }
-            let mut kept = self.cheaper_types(r, &cts, limit);
+            let mut kept: Vec<(f64, usize)> = r
+                .instance_types
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (self.worst_price(r, &cts, t), i))
+                .filter(|&(w, _)| w < limit)
+                .collect();
             let needed = if spot_to_spot && cts.first().map(String::as_str) == Some("spot") {
                 SPOT_TO_SPOT_MIN_TYPES
             } else {
@@ -807,50 +843,47 @@ impl<'a> Consolidation<'a> {
             out.push((kept, cts));
         }
         // Together, the worst launches must still save: drop the dearest worst-case type of the
-        // replacement with the most to lose until they do. Each type's worst price is looked up
-        // once; each list is cut from its dear end.
-        let mut sorted: Vec<Vec<(f64, usize)>> = replacements
+        // replacement with the most to lose until they do. Each list is cut from its dear end;
+        // a heap keeps the replacement with the dearest worst case on top.
+        let mut sorted: Vec<Vec<(f64, usize)>> = out
             .iter()
-            .zip(&out)
-            .map(|(r, (types, cts))| {
-                let mut w: Vec<(f64, usize)> = types
-                    .iter()
-                    .enumerate()
-                    .map(|(i, t)| (self.worst_price(r, cts, t), i))
-                    .collect();
+            .map(|(kept, _)| {
+                let mut w = kept.clone();
                 w.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                 w
             })
             .collect();
-        loop {
-            let total_worst: f64 = sorted.iter().map(|w| w.last().map_or(0.0, |x| x.0)).sum();
-            if total_worst < removed - 1e-12 {
-                break;
-            }
-            let Some(k) = (0..sorted.len())
-                .filter(|&k| sorted[k].len() > 1)
-                .max_by(|&a, &b| {
-                    sorted[a][sorted[a].len() - 1]
-                        .0
-                        .total_cmp(&sorted[b][sorted[b].len() - 1].0)
-                })
-            else {
+        let mut total_worst: f64 = sorted.iter().map(|w| w.last().map_or(0.0, |x| x.0)).sum();
+        let mut heap: std::collections::BinaryHeap<(Dearest, std::cmp::Reverse<usize>)> = sorted
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.len() > 1)
+            .map(|(k, w)| (Dearest(w[w.len() - 1].0), std::cmp::Reverse(k)))
+            .collect();
+        while total_worst >= removed - 1e-12 {
+            let Some((_, std::cmp::Reverse(k))) = heap.pop() else {
                 return Err(
                     "the replacements would not cost less than the nodes they replace".to_owned(),
                 );
             };
-            sorted[k].pop();
+            let w = &mut sorted[k];
+            let gone = w.pop().map_or(0.0, |x| x.0);
+            total_worst += w.last().map_or(0.0, |x| x.0) - gone;
+            if w.len() > 1 {
+                heap.push((Dearest(w[w.len() - 1].0), std::cmp::Reverse(k)));
+            }
         }
-        for ((types, _), w) in out.iter_mut().zip(&sorted) {
-            let keep: HashSet<usize> = w.iter().map(|&(_, i)| i).collect();
-            let mut i = 0;
-            types.retain(|_| {
-                let kept = keep.contains(&i);
-                i += 1;
-                kept
-            });
-        }
-        Ok(out)
+        Ok(replacements
+            .iter()
+            .zip(out)
+            .zip(&sorted)
+            .map(|((r, (_, cts)), w)| {
+                let mut keep: Vec<usize> = w.iter().map(|&(_, i)| i).collect();
+                keep.sort_unstable();
+                let types = keep.iter().map(|&i| r.instance_types[i].clone()).collect();
+                (types, cts)
+            })
+            .collect())
     }
 
     fn all_spot(&self, set: &[usize]) -> bool {
@@ -861,16 +894,6 @@ impl<'a> Consolidation<'a> {
                 .map(String::as_str)
                 == Some("spot")
         })
-    }
-
-    /// The replacement's types whose worst launch price (the dearest offering it may get in
-    /// its zones and capacity types `cts`) is below `limit`, in the replacement's order.
-    fn cheaper_types(&self, r: &NewNodeClaim, cts: &[String], limit: f64) -> Vec<String> {
-        r.instance_types
-            .iter()
-            .filter(|t| self.worst_price(r, cts, t) < limit)
-            .cloned()
-            .collect()
     }
 
     /// The dearest available offering of type `name` in the replacement's zones and capacity
