@@ -205,6 +205,8 @@ struct Solve<'a> {
     has_reserved: Vec<bool>,
     /// [`Self::pool_domains`], cached.
     domain_cache: HashMap<DomainKey, Rc<BTreeSet<String>>>,
+    /// [`Self::counted_domains`], cached per group and key.
+    counted_cache: HashMap<(usize, String), Rc<BTreeSet<String>>>,
     /// At most this many types are listed per claim, cheapest first.
     max_types: usize,
     reserved: ReservedLeft,
@@ -315,6 +317,25 @@ impl<'a> Solve<'a> {
             .iter()
             .map(|n| (n.name.as_str(), &n.labels))
             .collect();
+        // Per node, the groups whose spread counts it (kube-scheduler's inclusion policies).
+        let counted_on: HashMap<&str, Vec<bool>> =
+            if topo.groups.iter().all(|gr| gr.filter.is_open()) {
+                HashMap::new()
+            } else {
+                snapshot
+                    .nodes
+                    .iter()
+                    .map(|n| {
+                        let labels = node_labels(&n.name, &n.labels);
+                        let pass = topo
+                            .groups
+                            .iter()
+                            .map(|gr| gr.filter.passes_node(&labels, &n.taints))
+                            .collect();
+                        (n.name.as_str(), pass)
+                    })
+                    .collect()
+            };
         if g > 0 {
             for (i, p) in snapshot.pods.iter().enumerate() {
                 let Some(node) = p.node_name.as_deref() else {
@@ -327,8 +348,9 @@ impl<'a> Solve<'a> {
                     continue;
                 };
                 let ti = target_index.get(node).copied();
+                let counts = |gi: usize| counted_on.get(node).is_none_or(|pass| pass[gi]);
                 for (gi, group) in topo.groups.iter().enumerate() {
-                    if !group.matches(p) {
+                    if !group.matches(p) || !counts(gi) {
                         continue;
                     }
                     topo.total[gi] += 1;
@@ -337,7 +359,7 @@ impl<'a> Solve<'a> {
                     }
                 }
                 for (gi, key) in &zonal {
-                    if topo.groups[*gi].matches(p) {
+                    if topo.groups[*gi].matches(p) && counts(*gi) {
                         if let Some(v) = labels.get(key) {
                             *topo
                                 .counts
@@ -383,6 +405,7 @@ impl<'a> Solve<'a> {
             reqs,
             offers: Default::default(),
             domain_cache: HashMap::new(),
+            counted_cache: HashMap::new(),
             best: Default::default(),
             launch_cache: Default::default(),
             min_price: Default::default(),
@@ -824,10 +847,23 @@ impl<'a> Solve<'a> {
         keys.extend(self.repelling_keys(c));
         keys.sort();
         keys.dedup();
-        let mut universe: HashMap<String, (Vec<String>, Vec<String>)> = HashMap::new();
+        let mut universe: HashMap<String, Vec<String>> = HashMap::new();
         for key in &keys {
-            universe.insert(key.clone(), self.domains(c, a, key, &active));
+            universe.insert(key.clone(), self.placeable_domains(c, a, key));
         }
+        // Per active constraint, the domains a spread's minimum is taken over; a domain the
+        // class can be placed in always counts.
+        let counted: Vec<Vec<String>> = active
+            .iter()
+            .map(|k| match k.kind {
+                Kind::Spread { .. } => {
+                    let mut d = (*self.counted_domains(k.group, &k.key)).clone();
+                    d.extend(universe[&k.key].iter().cloned());
+                    d.into_iter().collect()
+                }
+                _ => Vec::new(),
+            })
+            .collect();
         let member = self.member[c].clone();
         // Tentative counts for this class's choices, on top of what is placed.
         let mut local: HashMap<(usize, String), BTreeMap<String, i64>> = HashMap::new();
@@ -837,7 +873,7 @@ impl<'a> Solve<'a> {
         'pods: for _ in 0..n {
             let mut pins = Vec::new();
             for key in &keys {
-                let (counted, placeable) = &universe[key];
+                let placeable = &universe[key];
                 let mut cand: Vec<String> = placeable
                     .iter()
                     .filter(|v| {
@@ -860,14 +896,14 @@ impl<'a> Solve<'a> {
                                 .copied()
                                 .unwrap_or(0)
                     };
-                for k in active.iter().filter(|k| &k.key == key) {
+                for (ki, k) in active.iter().enumerate().filter(|(_, k)| &k.key == key) {
                     let g = k.group;
                     match k.kind {
                         Kind::Spread {
                             max_skew,
                             min_domains,
-                            ..
                         } => {
+                            let counted = &counted[ki];
                             let min = if (counted.len() as i64) < min_domains {
                                 0
                             } else {
@@ -946,47 +982,13 @@ impl<'a> Solve<'a> {
         (out.into_iter().collect(), reason)
     }
 
-    /// The domains of `key` a class's spread counts (`.0`) and those it could be placed in
-    /// (`.1`), both sorted: existing nodes' labels and what the pools' types can offer.
-    fn domains(
-        &mut self,
-        c: usize,
-        a: usize,
-        key: &str,
-        active: &[Constraint],
-    ) -> (Vec<String>, Vec<String>) {
-        let honor_affinity = active.iter().any(|k| {
-            k.key == key
-                && matches!(
-                    k.kind,
-                    Kind::Spread {
-                        honor_affinity: true,
-                        ..
-                    }
-                )
-        });
-        let honor_taints = active.iter().any(|k| {
-            k.key == key
-                && matches!(
-                    k.kind,
-                    Kind::Spread {
-                        honor_taints: true,
-                        ..
-                    }
-                )
-        });
+    /// The domains of `key` class `c` could be placed in under alternative `a`, sorted: those
+    /// of existing nodes with room for one of its pods, and what the pools' types can launch
+    /// for it.
+    fn placeable_domains(&mut self, c: usize, a: usize, key: &str) -> Vec<String> {
         let class = &self.classes[c];
         let reqs = &class.alternatives[a].reqs;
-        let mut counted = BTreeSet::new();
         let mut placeable = BTreeSet::new();
-        for n in &self.snapshot.nodes {
-            let Some(v) = n.labels.get(key) else { continue };
-            let matches = reqs.matches_labels(&node_labels(&n.name, &n.labels));
-            let tolerated = untolerated(&n.taints, class.tolerations).is_none();
-            if (!honor_affinity || matches) && (!honor_taints || tolerated) {
-                counted.insert(v.clone());
-            }
-        }
         // An existing node's domain can take the class only if the node has room for a pod.
         for t in &self.targets {
             if let Some(v) = t.labels.get(key) {
@@ -1005,9 +1007,47 @@ impl<'a> Solve<'a> {
             };
             placeable.extend(self.pool_domains(p, c, &mask, key).iter().cloned());
         }
-        let placeable_sorted: Vec<String> = placeable.iter().cloned().collect();
-        let counted: Vec<String> = counted.union(&placeable).cloned().collect();
-        (counted, placeable_sorted)
+        placeable.into_iter().collect()
+    }
+
+    /// The domains of `key` a spread over group `g` takes its minimum over: those of existing
+    /// nodes and of every node a pool could launch, wherever the group's node filter admits
+    /// them. Under `nodeAffinityPolicy: Ignore` that includes domains the pod itself cannot
+    /// use, as kube-scheduler counts them; under `nodeTaintsPolicy: Ignore` (the default),
+    /// domains of pools whose taints it does not tolerate. Whether a pod fits there does not
+    /// matter: the domain exists either way. Cached per group and key.
+    fn counted_domains(&mut self, g: usize, key: &str) -> Rc<BTreeSet<String>> {
+        let cache_key = (g, key.to_owned());
+        if let Some(d) = self.counted_cache.get(&cache_key) {
+            return d.clone();
+        }
+        let filter = self.topo.groups[g].filter.clone();
+        let mut counted = BTreeSet::new();
+        for n in &self.snapshot.nodes {
+            let Some(v) = n.labels.get(key) else { continue };
+            if filter.passes_node(&node_labels(&n.name, &n.labels), &n.taints) {
+                counted.insert(v.clone());
+            }
+        }
+        let terms = filter
+            .affinity
+            .clone()
+            .unwrap_or_else(|| vec![Requirements::new()]);
+        let term_ids: Vec<u32> = terms.into_iter().map(|t| self.reqs.intern(t)).collect();
+        for p in 0..self.pools.len() {
+            if !filter.tolerates(&self.pools[p].pool.taints) {
+                continue;
+            }
+            for &id in &term_ids {
+                let Some(adm) = self.admitted(p, id) else {
+                    continue;
+                };
+                counted.extend(self.type_domains(p, &adm.ok, adm.merged_id, &adm.merged, key));
+            }
+        }
+        let d = Rc::new(counted);
+        self.counted_cache.insert(cache_key, d.clone());
+        d
     }
 
     /// The pool types that hold a whole packing, with what it uses; `None` when there are
@@ -1092,16 +1132,32 @@ impl<'a> Solve<'a> {
         if let Some(d) = self.domain_cache.get(&cache_key) {
             return d.clone();
         }
+        let d = Rc::new(self.type_domains(p, &mask.ok, mask.merged_id, &mask.merged, key));
+        self.domain_cache.insert(cache_key, d.clone());
+        d
+    }
+
+    /// The values of `key` the types of pool `p` marked in `ok` launch with under requirement
+    /// set `merged` (interned as `merged_id`): offering zones or capacity types, type labels,
+    /// or the values the requirements name.
+    fn type_domains(
+        &self,
+        p: usize,
+        ok: &[bool],
+        merged_id: u32,
+        merged: &Requirements,
+        key: &str,
+    ) -> BTreeSet<String> {
         let pool = &self.pools[p];
         let mut seen: HashSet<&str> = HashSet::new();
         for (j, &t) in pool.types.iter().enumerate() {
-            if !mask.ok[j] {
+            if !ok[j] {
                 continue;
             }
             let ti = &self.types[t];
             let offerings = &ti.it.offerings;
             if key == LABEL_ZONE || key == LABEL_CAPACITY_TYPE {
-                for &i in self.offers(t, mask.merged_id).iter() {
+                for &i in self.offers(t, merged_id).iter() {
                     let o = &offerings[usize::from(i)];
                     seen.insert(if key == LABEL_ZONE {
                         o.zone.as_str()
@@ -1111,15 +1167,13 @@ impl<'a> Solve<'a> {
                 }
             } else if let Some(v) = ti.labels.get(key) {
                 seen.insert(v.as_str());
-            } else if let Some(r) = mask.merged.get(key) {
+            } else if let Some(r) = merged.get(key) {
                 if !r.is_complement() {
                     seen.extend(r.values().iter().map(String::as_str));
                 }
             }
         }
-        let d: Rc<BTreeSet<String>> = Rc::new(seen.into_iter().map(str::to_owned).collect());
-        self.domain_cache.insert(cache_key, d.clone());
-        d
+        seen.into_iter().map(str::to_owned).collect()
     }
 
     /// How many more pods of class `c` (alternative `a`) a node with `topo` may take, as its
@@ -1178,11 +1232,30 @@ impl<'a> Solve<'a> {
         self.taken[c] += k;
         let members: Vec<usize> = self.classes[c].members[range].to_vec();
         let k = k as i64;
-        let member = &self.member[c];
         let (labels, reqs): (Option<&crate::labels::Labels>, Option<&Requirements>) = match place {
             Place::Target(t) => (Some(&self.targets[t].labels), None),
             Place::Claim(i) => (None, Some(&self.claims[i].reqs)),
         };
+        // The groups these pods count in: those that select them, where the group's node
+        // filter admits the place (a spread honouring node affinity does not count pods on
+        // nodes its own pods could not use).
+        let member: Vec<bool> = self.member[c]
+            .iter()
+            .zip(&self.topo.groups)
+            .map(|(&m, group)| {
+                m && (group.filter.is_open()
+                    || match place {
+                        Place::Target(t) => group
+                            .filter
+                            .passes_node(&self.targets[t].labels, &self.targets[t].taints),
+                        Place::Claim(i) => group.filter.passes_claim(
+                            &self.claims[i].reqs,
+                            &self.pools[self.claims[i].pool].pool.taints,
+                            allow_undefined(&self.keys),
+                        ),
+                    })
+            })
+            .collect();
         let domain = |key: &str| -> Option<String> {
             match (labels, reqs) {
                 (Some(l), _) => l.get(key).cloned(),
@@ -1229,7 +1302,6 @@ impl<'a> Solve<'a> {
         for (key, v) in repel_updates {
             self.topo.repelled.entry(key).or_default().insert(v);
         }
-        let member = self.member[c].clone();
         for (g, &m) in member.iter().enumerate() {
             if m {
                 self.topo.total[g] += k;
