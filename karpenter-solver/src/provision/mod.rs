@@ -63,8 +63,32 @@ use topology::{bound_repellers, constraints, Constraint, Kind, NodeTopology, Sof
 /// # Errors
 /// None today for a parsed snapshot and catalog; the `Result` leaves room for option checks.
 pub fn provision(snapshot: &Snapshot, catalog: &Catalog, options: &Options) -> Result<Plan, Error> {
+    provision_in(snapshot, catalog, options, ReservedMode::Strict)
+}
+
+/// What a pod does when the capacity reservations it could launch into are held by claims
+/// opened earlier in the same solve (`kubernetes-sigs/karpenter:
+/// pkg/controllers/provisioning/scheduling/scheduler.go`, `ReservedOfferingMode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReservedMode {
+    /// The provisioner's mode: when a pool can launch the pod only into reservations and they
+    /// are taken, the pod waits for the next loop; lower-weight pools are not tried and its
+    /// preferences are not relaxed.
+    Strict,
+    /// The consolidation simulation's mode: such a pod falls through to the next pool.
+    Fallback,
+}
+
+/// [`provision`] with the reserved-capacity behaviour of `mode`.
+pub(crate) fn provision_in(
+    snapshot: &Snapshot,
+    catalog: &Catalog,
+    options: &Options,
+    mode: ReservedMode,
+) -> Result<Plan, Error> {
     let _ = options;
     let mut solve = Solve::new(snapshot, catalog);
+    solve.reserved_mode = mode;
     solve.run();
     solve.improve();
     solve.first_fit_alternative();
@@ -210,6 +234,12 @@ struct Solve<'a> {
     /// At most this many types are listed per claim, cheapest first.
     max_types: usize,
     reserved: ReservedLeft,
+    /// Reservation units left when the solve began: a reservation already used up then is an
+    /// unavailable offering, which never holds a pod back.
+    reserved_at_start: ReservedLeft,
+    reserved_mode: ReservedMode,
+    /// Why a class's pods wait for reserved capacity taken in this solve, when they do.
+    reservation_reason: Vec<Option<String>>,
     relaxed: Vec<(usize, Vec<String>)>,
     /// Why topology kept a class's pods back, when it did.
     topology_reason: Vec<Option<String>>,
@@ -390,6 +420,7 @@ impl<'a> Solve<'a> {
             snapshot,
             taken: vec![0; classes.len()],
             topology_reason: vec![None; classes.len()],
+            reservation_reason: vec![None; classes.len()],
             member,
             free_rider,
             topo,
@@ -420,6 +451,8 @@ impl<'a> Solve<'a> {
                 .collect(),
             max_types: MAX_INSTANCE_TYPES,
             reserved: reservations(catalog, snapshot),
+            reserved_at_start: reservations(catalog, snapshot),
+            reserved_mode: ReservedMode::Strict,
             relaxed: Vec::new(),
             warnings,
         }
@@ -471,7 +504,9 @@ impl<'a> Solve<'a> {
                 if self.remaining(c) == 0 {
                     continue;
                 }
-                let first = if pass == 0 {
+                // A pod held back by taken reservations is retried as it was: Karpenter never
+                // relaxes a preference for a reserved-capacity error.
+                let first = if pass == 0 || self.reservation_reason[c].is_some() {
                     0
                 } else {
                     self.classes[c].alternatives.len() - 1
@@ -481,6 +516,7 @@ impl<'a> Solve<'a> {
                         break;
                     }
                     let before = self.taken[c];
+                    self.reservation_reason[c] = None;
                     self.place_alternative(c, a);
                     if self.taken[c] > before && a > 0 {
                         let dropped = self.classes[c].alternatives[a].dropped.clone();
@@ -490,6 +526,9 @@ impl<'a> Solve<'a> {
                                     .push((self.classes[c].members[m], dropped.clone()));
                             }
                         }
+                    }
+                    if self.reservation_reason[c].is_some() {
+                        break;
                     }
                 }
             }
@@ -1596,11 +1635,59 @@ impl<'a> Solve<'a> {
                     opened = true;
                     break;
                 }
+                // Pools are tried in weight order and the first one that can take the pod
+                // but for reservations taken in this solve ends the search (semantics §4).
+                if self.reserved_mode == ReservedMode::Strict {
+                    if let Some(reason) = self.reservations_taken(p, &mask) {
+                        self.reservation_reason[c] = Some(reason);
+                        return;
+                    }
+                }
             }
             if !opened {
                 return;
             }
         }
+    }
+
+    /// Why pool `p` cannot launch a pod of `mask` only because reservations are held by claims
+    /// of this solve: every type that holds the pod within the pool's limits could launch only
+    /// into reserved offerings, and some of those reservations had units left when the solve
+    /// began. `None` when some type can launch, or nothing reserved was ever open to it.
+    fn reservations_taken(&self, p: usize, mask: &Mask) -> Option<String> {
+        let pool = &self.pools[p];
+        let mut taken: BTreeSet<&str> = BTreeSet::new();
+        for (j, &t) in pool.types.iter().enumerate() {
+            if !mask.ok[j] || !pool.within_limits(&self.types[t].it.capacity) {
+                continue;
+            }
+            if self.launch(t, mask.merged_id, &self.reserved).is_some() {
+                return None;
+            }
+            for o in self.types[t].offerings(&mask.merged) {
+                if o.capacity_type == CapacityType::Reserved
+                    && reservation_open(o, &self.reserved_at_start)
+                {
+                    taken.insert(o.reservation_id.as_deref().unwrap_or("unnamed"));
+                }
+            }
+        }
+        if taken.is_empty() {
+            return None;
+        }
+        let ids: Vec<&str> = taken.into_iter().collect();
+        let (noun, verb) = if ids.len() == 1 {
+            ("reservation", "is")
+        } else {
+            ("reservations", "are")
+        };
+        Some(format!(
+            "pool {}: {noun} {} {verb} exhausted (taken by claims earlier in this plan) and the \
+             pool launches this pod only into reserved capacity; it waits for the next loop \
+             rather than fall back to a lower-weight pool",
+            pool.pool.name,
+            ids.join(", ")
+        ))
     }
 
     /// Chooses the cheapest packing for a new claim of pool `p` seeded with up to `n` pods of
@@ -1911,6 +1998,9 @@ impl<'a> Solve<'a> {
 
     /// Why a class's remaining pods fit nowhere, in words.
     fn reason(&mut self, c: usize) -> String {
+        if let Some(r) = &self.reservation_reason[c] {
+            return r.clone();
+        }
         let a = self.classes[c].alternatives.len() - 1;
         if self.pools.is_empty() {
             return if self.targets.is_empty() {
