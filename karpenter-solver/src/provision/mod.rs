@@ -2020,6 +2020,163 @@ impl<'a> Solve<'a> {
         d
     }
 
+    /// The cheapest catalog type a lone pod of class `c` (alternative `a`) fits on when pool
+    /// `p` launches it after `change`: taints tolerated, requirements compatible, requests and
+    /// daemonset overhead within allocatable, within the pool's limits, and a launchable
+    /// offering. Ties go to the type name.
+    fn lone_fit(
+        &self,
+        p: usize,
+        c: usize,
+        a: usize,
+        change: PoolChange<'_>,
+    ) -> Option<LoneFit<'_>> {
+        let info = &self.pools[p];
+        let class = &self.classes[c];
+        let reqs = &class.alternatives[a].reqs;
+        let without = match change {
+            PoolChange::Requirement(r) => Some(r.key.as_str()),
+            _ => None,
+        };
+        let template = template_of(info.pool, without);
+        let taints: Vec<Taint> = info
+            .pool
+            .taints
+            .iter()
+            .filter(|t| !matches!(change, PoolChange::Taint(x) if std::ptr::eq(x, *t)))
+            .cloned()
+            .collect();
+        if untolerated(&taints, class.tolerations).is_some()
+            || template
+                .compatible(reqs, allow_undefined(&self.keys))
+                .is_err()
+        {
+            return None;
+        }
+        let mut merged = template.clone();
+        merged.add_all(reqs);
+        if merged.iter().any(|r| r.is_empty() && !r.allows_absent()) {
+            return None;
+        }
+        let mut best: Option<LoneFit<'_>> = None;
+        for (t, ti) in self.types.iter().enumerate() {
+            if !fits(&class.req, &ti.alloc) || !ti.admits(&merged, &self.keys) {
+                continue;
+            }
+            if !matches!(change, PoolChange::Limits) && !info.within_limits(&ti.it.capacity) {
+                continue;
+            }
+            let overhead = daemon_overhead(
+                ti,
+                &template,
+                &taints,
+                &self.snapshot.daemon_sets,
+                &self.dims,
+            );
+            let mut need = class.req.clone();
+            add_scaled(&mut need, &overhead, 1);
+            if !fits(&need, &ti.alloc) {
+                continue;
+            }
+            let Some(offering) = ti.launch_offering(&merged, &self.reserved) else {
+                continue;
+            };
+            let rank = launch_rank(offering);
+            let better = best.as_ref().is_none_or(|b| {
+                rank.total_cmp(&b.rank)
+                    .then_with(|| ti.it.name.cmp(&self.types[b.t].it.name))
+                    .is_lt()
+            });
+            if better {
+                best = Some(LoneFit { rank, t, offering });
+            }
+        }
+        best
+    }
+
+    /// The why-not hint for pool `p`: when the pool as it is cannot launch a lone pod of class
+    /// `c` but would without one of its requirements, one taint the pod does not tolerate, or
+    /// its limits, names that change and, for a requirement, the value the cheapest type that
+    /// then fits would bring. The change whose cheapest type is cheapest wins; ties go to the
+    /// order tried (requirements by key, then taints, then limits).
+    fn pool_hint(&self, p: usize, c: usize, a: usize) -> Option<String> {
+        if self.lone_fit(p, c, a, PoolChange::Nothing).is_some() {
+            return None;
+        }
+        let info = &self.pools[p];
+        let pool = info.pool;
+        let class = &self.classes[c];
+        let mut changes: Vec<PoolChange<'_>> = pool
+            .requirements
+            .iter()
+            .map(PoolChange::Requirement)
+            .collect();
+        changes.extend(
+            pool.taints
+                .iter()
+                .filter(|t| untolerated(std::slice::from_ref(*t), class.tolerations).is_some())
+                .map(PoolChange::Taint),
+        );
+        if info.limits_left.is_some() {
+            changes.push(PoolChange::Limits);
+        }
+        let mut best: Option<(PoolChange<'_>, LoneFit<'_>)> = None;
+        for change in changes {
+            if let Some(fit) = self.lone_fit(p, c, a, change) {
+                if best.as_ref().is_none_or(|(_, b)| fit.rank < b.rank) {
+                    best = Some((change, fit));
+                }
+            }
+        }
+        let (change, fit) = best?;
+        let ti = &self.types[fit.t];
+        let name = &pool.name;
+        match change {
+            PoolChange::Nothing => None,
+            PoolChange::Requirement(r) => {
+                let value = match r.key.as_str() {
+                    LABEL_ZONE => Some(fit.offering.zone.clone()),
+                    LABEL_CAPACITY_TYPE => Some(fit.offering.capacity_type.as_str().to_owned()),
+                    key => ti.labels.get(key).cloned().or_else(|| {
+                        class.alternatives[a]
+                            .reqs
+                            .get(key)
+                            .filter(|x| !x.is_complement())
+                            .and_then(|x| x.values().iter().next().cloned())
+                    }),
+                };
+                Some(match value {
+                    Some(v) => format!("would fit if pool {name} allowed {} {v}", r.key),
+                    None => format!("would fit if pool {name} did not require {r}"),
+                })
+            }
+            PoolChange::Taint(t) => Some(format!(
+                "would fit if pool {name} did not have taint {t} (or the pod tolerated it)"
+            )),
+            PoolChange::Limits => {
+                let left = info.limits_left.as_ref()?;
+                let raised: Vec<String> = left
+                    .iter()
+                    .filter_map(|(n, l)| {
+                        let need = if n == "nodes" {
+                            1
+                        } else {
+                            ti.it.capacity.get(n)
+                        };
+                        (need > l).then(|| {
+                            let limit = pool.limits.get(n).saturating_add(need - l);
+                            format!("{n}={}", crate::quantity::format_quantity(n, limit))
+                        })
+                    })
+                    .collect();
+                Some(format!(
+                    "would fit if pool {name}'s limits were raised to {}",
+                    raised.join(", ")
+                ))
+            }
+        }
+    }
+
     /// Why a class's remaining pods fit nowhere, in words: what holds them back, then, for
     /// pools where a single change would let a pod fit, which change.
     fn reason(&mut self, c: usize) -> String {
@@ -2179,163 +2336,6 @@ impl<'a> Solve<'a> {
             }
         }
         reasons.join("; ")
-    }
-
-    /// The cheapest catalog type a lone pod of class `c` (alternative `a`) fits on when pool
-    /// `p` launches it after `change`: taints tolerated, requirements compatible, requests and
-    /// daemonset overhead within allocatable, within the pool's limits, and a launchable
-    /// offering. Ties go to the type name.
-    fn lone_fit(
-        &self,
-        p: usize,
-        c: usize,
-        a: usize,
-        change: PoolChange<'_>,
-    ) -> Option<LoneFit<'_>> {
-        let info = &self.pools[p];
-        let class = &self.classes[c];
-        let reqs = &class.alternatives[a].reqs;
-        let without = match change {
-            PoolChange::Requirement(r) => Some(r.key.as_str()),
-            _ => None,
-        };
-        let template = template_of(info.pool, without);
-        let taints: Vec<Taint> = info
-            .pool
-            .taints
-            .iter()
-            .filter(|t| !matches!(change, PoolChange::Taint(x) if std::ptr::eq(x, *t)))
-            .cloned()
-            .collect();
-        if untolerated(&taints, class.tolerations).is_some()
-            || template
-                .compatible(reqs, allow_undefined(&self.keys))
-                .is_err()
-        {
-            return None;
-        }
-        let mut merged = template.clone();
-        merged.add_all(reqs);
-        if merged.iter().any(|r| r.is_empty() && !r.allows_absent()) {
-            return None;
-        }
-        let mut best: Option<LoneFit<'_>> = None;
-        for (t, ti) in self.types.iter().enumerate() {
-            if !fits(&class.req, &ti.alloc) || !ti.admits(&merged, &self.keys) {
-                continue;
-            }
-            if !matches!(change, PoolChange::Limits) && !info.within_limits(&ti.it.capacity) {
-                continue;
-            }
-            let overhead = daemon_overhead(
-                ti,
-                &template,
-                &taints,
-                &self.snapshot.daemon_sets,
-                &self.dims,
-            );
-            let mut need = class.req.clone();
-            add_scaled(&mut need, &overhead, 1);
-            if !fits(&need, &ti.alloc) {
-                continue;
-            }
-            let Some(offering) = ti.launch_offering(&merged, &self.reserved) else {
-                continue;
-            };
-            let rank = launch_rank(offering);
-            let better = best.as_ref().is_none_or(|b| {
-                rank.total_cmp(&b.rank)
-                    .then_with(|| ti.it.name.cmp(&self.types[b.t].it.name))
-                    .is_lt()
-            });
-            if better {
-                best = Some(LoneFit { rank, t, offering });
-            }
-        }
-        best
-    }
-
-    /// The why-not hint for pool `p`: when the pool as it is cannot launch a lone pod of class
-    /// `c` but would without one of its requirements, one taint the pod does not tolerate, or
-    /// its limits, names that change and, for a requirement, the value the cheapest type that
-    /// then fits would bring. The change whose cheapest type is cheapest wins; ties go to the
-    /// order tried (requirements by key, then taints, then limits).
-    fn pool_hint(&self, p: usize, c: usize, a: usize) -> Option<String> {
-        if self.lone_fit(p, c, a, PoolChange::Nothing).is_some() {
-            return None;
-        }
-        let info = &self.pools[p];
-        let pool = info.pool;
-        let class = &self.classes[c];
-        let mut changes: Vec<PoolChange<'_>> = pool
-            .requirements
-            .iter()
-            .map(PoolChange::Requirement)
-            .collect();
-        changes.extend(
-            pool.taints
-                .iter()
-                .filter(|t| untolerated(std::slice::from_ref(*t), class.tolerations).is_some())
-                .map(PoolChange::Taint),
-        );
-        if info.limits_left.is_some() {
-            changes.push(PoolChange::Limits);
-        }
-        let mut best: Option<(PoolChange<'_>, LoneFit<'_>)> = None;
-        for change in changes {
-            if let Some(fit) = self.lone_fit(p, c, a, change) {
-                if best.as_ref().is_none_or(|(_, b)| fit.rank < b.rank) {
-                    best = Some((change, fit));
-                }
-            }
-        }
-        let (change, fit) = best?;
-        let ti = &self.types[fit.t];
-        let name = &pool.name;
-        match change {
-            PoolChange::Nothing => None,
-            PoolChange::Requirement(r) => {
-                let value = match r.key.as_str() {
-                    LABEL_ZONE => Some(fit.offering.zone.clone()),
-                    LABEL_CAPACITY_TYPE => Some(fit.offering.capacity_type.as_str().to_owned()),
-                    key => ti.labels.get(key).cloned().or_else(|| {
-                        class.alternatives[a]
-                            .reqs
-                            .get(key)
-                            .filter(|x| !x.is_complement())
-                            .and_then(|x| x.values().iter().next().cloned())
-                    }),
-                };
-                Some(match value {
-                    Some(v) => format!("would fit if pool {name} allowed {} {v}", r.key),
-                    None => format!("would fit if pool {name} did not require {r}"),
-                })
-            }
-            PoolChange::Taint(t) => Some(format!(
-                "would fit if pool {name} did not have taint {t} (or the pod tolerated it)"
-            )),
-            PoolChange::Limits => {
-                let left = info.limits_left.as_ref()?;
-                let raised: Vec<String> = left
-                    .iter()
-                    .filter_map(|(n, l)| {
-                        let need = if n == "nodes" {
-                            1
-                        } else {
-                            ti.it.capacity.get(n)
-                        };
-                        (need > l).then(|| {
-                            let limit = pool.limits.get(n).saturating_add(need - l);
-                            format!("{n}={}", crate::quantity::format_quantity(n, limit))
-                        })
-                    })
-                    .collect();
-                Some(format!(
-                    "would fit if pool {name}'s limits were raised to {}",
-                    raised.join(", ")
-                ))
-            }
-        }
     }
 
     fn into_plan(mut self) -> Plan {
