@@ -76,6 +76,9 @@ struct Expect {
     /// Pod → a text its unschedulable reason contains.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     unschedulable: BTreeMap<String, String>,
+    /// Pod → a text its unschedulable reason must not contain (the pod must be unschedulable).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    unschedulable_excludes: BTreeMap<String, String>,
     /// Number of unschedulable pods (0: every pending pod is placed).
     #[serde(skip_serializing_if = "Option::is_none")]
     unschedulable_count: Option<usize>,
@@ -543,6 +546,19 @@ fn check(e: &Expect, plan: &Plan, failures: &mut Vec<String>) {
             )),
             None => failures.push(format!(
                 "unschedulable: expected {pod} unschedulable ({text:?}), but it is {}",
+                whereabouts(plan, pod)
+            )),
+        }
+    }
+    for (pod, text) in &e.unschedulable_excludes {
+        match plan.unschedulable.iter().find(|u| &u.pod == pod) {
+            Some(u) if !u.reason.contains(text.as_str()) => {}
+            Some(u) => failures.push(format!(
+                "unschedulableExcludes: {pod}'s reason should not contain {text:?}, got {:?}",
+                u.reason
+            )),
+            None => failures.push(format!(
+                "unschedulableExcludes: expected {pod} unschedulable, but it is {}",
                 whereabouts(plan, pod)
             )),
         }

@@ -23,7 +23,7 @@ use crate::node_pool::{ConsolidationPolicy, NodePool};
 use crate::options::Options;
 use crate::plan::{Blocked, Command, ConsolidationPlan, NewNodeClaim, Plan, PodMove};
 use crate::pod::Pod;
-use crate::provision::provision;
+use crate::provision::{provision_in, ReservedMode};
 use crate::resources::Resources;
 use crate::snapshot::Snapshot;
 
@@ -1005,7 +1005,14 @@ impl<'a> Consolidation<'a> {
             daemon_sets: self.snapshot.daemon_sets.clone(),
             warnings: Vec::new(),
         };
-        let plan = provision(&snap, self.catalog, &Options::default()).ok()?;
+        // Karpenter's consolidation simulation falls back from taken reservations.
+        let plan = provision_in(
+            &snap,
+            self.catalog,
+            &Options::default(),
+            ReservedMode::Fallback,
+        )
+        .ok()?;
         if !plan.unschedulable.is_empty() {
             return None;
         }
@@ -1224,8 +1231,13 @@ impl<'a> Consolidation<'a> {
             daemon_sets: self.snapshot.daemon_sets.clone(),
             warnings: Vec::new(),
         };
-        provision(&snap, self.catalog, &Options::default())
-            .map_or(0.0, |p| round_price(p.lower_bound))
+        provision_in(
+            &snap,
+            self.catalog,
+            &Options::default(),
+            ReservedMode::Fallback,
+        )
+        .map_or(0.0, |p| round_price(p.lower_bound))
     }
 }
 

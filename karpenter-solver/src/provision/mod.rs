@@ -68,8 +68,32 @@ use topology::{bound_repellers, constraints, Constraint, Kind, NodeTopology, Sof
 /// # Errors
 /// None today for a parsed snapshot and catalog; the `Result` leaves room for option checks.
 pub fn provision(snapshot: &Snapshot, catalog: &Catalog, options: &Options) -> Result<Plan, Error> {
+    provision_in(snapshot, catalog, options, ReservedMode::Strict)
+}
+
+/// What a pod does when the capacity reservations it could launch into are held by claims
+/// opened earlier in the same solve (`kubernetes-sigs/karpenter:
+/// pkg/controllers/provisioning/scheduling/scheduler.go`, `ReservedOfferingMode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ReservedMode {
+    /// The provisioner's mode: when a pool can launch the pod only into reservations and they
+    /// are taken, the pod waits for the next loop; lower-weight pools are not tried and its
+    /// preferences are not relaxed.
+    Strict,
+    /// The consolidation simulation's mode: such a pod falls through to the next pool.
+    Fallback,
+}
+
+/// [`provision`] with the reserved-capacity behaviour of `mode`.
+pub(crate) fn provision_in(
+    snapshot: &Snapshot,
+    catalog: &Catalog,
+    options: &Options,
+    mode: ReservedMode,
+) -> Result<Plan, Error> {
     let _ = options;
     let mut solve = Solve::new(snapshot, catalog);
+    solve.reserved_mode = mode;
     solve.run();
     solve.improve();
     solve.first_fit_alternative();
@@ -142,6 +166,30 @@ const MERGE_CANDIDATES: usize = 24;
 /// How many later classes a packing considers riding along with its seed class.
 const MAX_RIDERS: usize = 64;
 
+/// At most this many pools get a why-not hint in one unschedulable reason.
+const MAX_HINTS: usize = 3;
+
+/// One change to a pool the why-not hint tries.
+#[derive(Clone, Copy)]
+enum PoolChange<'p> {
+    /// The pool as it is.
+    Nothing,
+    /// Without its requirement on this key.
+    Requirement(&'p Requirement),
+    /// Without this taint.
+    Taint(&'p Taint),
+    /// Without its limits.
+    Limits,
+}
+
+/// The cheapest type a lone pod fits on after a [`PoolChange`]: its launch rank, catalog
+/// index and the offering a launch would use.
+struct LoneFit<'s> {
+    rank: f64,
+    t: usize,
+    offering: &'s crate::instance_type::Offering,
+}
+
 /// A candidate packing of a new claim: how many pods of each class, and at what price per
 /// share of the remaining demand.
 struct Packing {
@@ -210,9 +258,17 @@ struct Solve<'a> {
     has_reserved: Vec<bool>,
     /// [`Self::pool_domains`], cached.
     domain_cache: HashMap<DomainKey, Rc<BTreeSet<String>>>,
+    /// [`Self::counted_domains`], cached per group and key.
+    counted_cache: HashMap<(usize, String), Rc<BTreeSet<String>>>,
     /// At most this many types are listed per claim, cheapest first.
     max_types: usize,
     reserved: ReservedLeft,
+    /// Reservation units left when the solve began: a reservation already used up then is an
+    /// unavailable offering, which never holds a pod back.
+    reserved_at_start: ReservedLeft,
+    reserved_mode: ReservedMode,
+    /// Why a class's pods wait for reserved capacity taken in this solve, when they do.
+    reservation_reason: Vec<Option<String>>,
     relaxed: Vec<(usize, Vec<String>)>,
     /// Why topology kept a class's pods back, when it did.
     topology_reason: Vec<Option<String>>,
@@ -320,6 +376,25 @@ impl<'a> Solve<'a> {
             .iter()
             .map(|n| (n.name.as_str(), &n.labels))
             .collect();
+        // Per node, the groups whose spread counts it (kube-scheduler's inclusion policies).
+        let counted_on: HashMap<&str, Vec<bool>> =
+            if topo.groups.iter().all(|gr| gr.filter.is_open()) {
+                HashMap::new()
+            } else {
+                snapshot
+                    .nodes
+                    .iter()
+                    .map(|n| {
+                        let labels = node_labels(&n.name, &n.labels);
+                        let pass = topo
+                            .groups
+                            .iter()
+                            .map(|gr| gr.filter.passes_node(&labels, &n.taints))
+                            .collect();
+                        (n.name.as_str(), pass)
+                    })
+                    .collect()
+            };
         if g > 0 {
             for (i, p) in snapshot.pods.iter().enumerate() {
                 let Some(node) = p.node_name.as_deref() else {
@@ -332,8 +407,9 @@ impl<'a> Solve<'a> {
                     continue;
                 };
                 let ti = target_index.get(node).copied();
+                let counts = |gi: usize| counted_on.get(node).is_none_or(|pass| pass[gi]);
                 for (gi, group) in topo.groups.iter().enumerate() {
-                    if !group.matches(p) {
+                    if !group.matches(p) || !counts(gi) {
                         continue;
                     }
                     topo.total[gi] += 1;
@@ -342,7 +418,7 @@ impl<'a> Solve<'a> {
                     }
                 }
                 for (gi, key) in &zonal {
-                    if topo.groups[*gi].matches(p) {
+                    if topo.groups[*gi].matches(p) && counts(*gi) {
                         if let Some(v) = labels.get(key) {
                             *topo
                                 .counts
@@ -373,6 +449,7 @@ impl<'a> Solve<'a> {
             snapshot,
             taken: vec![0; classes.len()],
             topology_reason: vec![None; classes.len()],
+            reservation_reason: vec![None; classes.len()],
             member,
             free_rider,
             topo,
@@ -388,6 +465,7 @@ impl<'a> Solve<'a> {
             reqs,
             offers: Default::default(),
             domain_cache: HashMap::new(),
+            counted_cache: HashMap::new(),
             best: Default::default(),
             launch_cache: Default::default(),
             min_price: Default::default(),
@@ -402,6 +480,8 @@ impl<'a> Solve<'a> {
                 .collect(),
             max_types: MAX_INSTANCE_TYPES,
             reserved: reservations(catalog, snapshot),
+            reserved_at_start: reservations(catalog, snapshot),
+            reserved_mode: ReservedMode::Strict,
             relaxed: Vec::new(),
             warnings,
         }
@@ -453,7 +533,9 @@ impl<'a> Solve<'a> {
                 if self.remaining(c) == 0 {
                     continue;
                 }
-                let first = if pass == 0 {
+                // A pod held back by taken reservations is retried as it was: Karpenter never
+                // relaxes a preference for a reserved-capacity error.
+                let first = if pass == 0 || self.reservation_reason[c].is_some() {
                     0
                 } else {
                     self.classes[c].alternatives.len() - 1
@@ -463,6 +545,7 @@ impl<'a> Solve<'a> {
                         break;
                     }
                     let before = self.taken[c];
+                    self.reservation_reason[c] = None;
                     self.place_alternative(c, a);
                     if self.taken[c] > before && a > 0 {
                         let dropped = self.classes[c].alternatives[a].dropped.clone();
@@ -472,6 +555,9 @@ impl<'a> Solve<'a> {
                                     .push((self.classes[c].members[m], dropped.clone()));
                             }
                         }
+                    }
+                    if self.reservation_reason[c].is_some() {
+                        break;
                     }
                 }
             }
@@ -829,10 +915,23 @@ impl<'a> Solve<'a> {
         keys.extend(self.repelling_keys(c));
         keys.sort();
         keys.dedup();
-        let mut universe: HashMap<String, (Vec<String>, Vec<String>)> = HashMap::new();
+        let mut universe: HashMap<String, Vec<String>> = HashMap::new();
         for key in &keys {
-            universe.insert(key.clone(), self.domains(c, a, key, &active));
+            universe.insert(key.clone(), self.placeable_domains(c, a, key));
         }
+        // Per active constraint, the domains a spread's minimum is taken over; a domain the
+        // class can be placed in always counts.
+        let counted: Vec<Vec<String>> = active
+            .iter()
+            .map(|k| match k.kind {
+                Kind::Spread { .. } => {
+                    let mut d = (*self.counted_domains(k.group, &k.key)).clone();
+                    d.extend(universe[&k.key].iter().cloned());
+                    d.into_iter().collect()
+                }
+                _ => Vec::new(),
+            })
+            .collect();
         let member = self.member[c].clone();
         // Tentative counts for this class's choices, on top of what is placed.
         let mut local: HashMap<(usize, String), BTreeMap<String, i64>> = HashMap::new();
@@ -842,7 +941,7 @@ impl<'a> Solve<'a> {
         'pods: for _ in 0..n {
             let mut pins = Vec::new();
             for key in &keys {
-                let (counted, placeable) = &universe[key];
+                let placeable = &universe[key];
                 let mut cand: Vec<String> = placeable
                     .iter()
                     .filter(|v| {
@@ -865,14 +964,14 @@ impl<'a> Solve<'a> {
                                 .copied()
                                 .unwrap_or(0)
                     };
-                for k in active.iter().filter(|k| &k.key == key) {
+                for (ki, k) in active.iter().enumerate().filter(|(_, k)| &k.key == key) {
                     let g = k.group;
                     match k.kind {
                         Kind::Spread {
                             max_skew,
                             min_domains,
-                            ..
                         } => {
+                            let counted = &counted[ki];
                             let min = if (counted.len() as i64) < min_domains {
                                 0
                             } else {
@@ -951,47 +1050,13 @@ impl<'a> Solve<'a> {
         (out.into_iter().collect(), reason)
     }
 
-    /// The domains of `key` a class's spread counts (`.0`) and those it could be placed in
-    /// (`.1`), both sorted: existing nodes' labels and what the pools' types can offer.
-    fn domains(
-        &mut self,
-        c: usize,
-        a: usize,
-        key: &str,
-        active: &[Constraint],
-    ) -> (Vec<String>, Vec<String>) {
-        let honor_affinity = active.iter().any(|k| {
-            k.key == key
-                && matches!(
-                    k.kind,
-                    Kind::Spread {
-                        honor_affinity: true,
-                        ..
-                    }
-                )
-        });
-        let honor_taints = active.iter().any(|k| {
-            k.key == key
-                && matches!(
-                    k.kind,
-                    Kind::Spread {
-                        honor_taints: true,
-                        ..
-                    }
-                )
-        });
+    /// The domains of `key` class `c` could be placed in under alternative `a`, sorted: those
+    /// of existing nodes with room for one of its pods, and what the pools' types can launch
+    /// for it.
+    fn placeable_domains(&mut self, c: usize, a: usize, key: &str) -> Vec<String> {
         let class = &self.classes[c];
         let reqs = &class.alternatives[a].reqs;
-        let mut counted = BTreeSet::new();
         let mut placeable = BTreeSet::new();
-        for n in &self.snapshot.nodes {
-            let Some(v) = n.labels.get(key) else { continue };
-            let matches = reqs.matches_labels(&node_labels(&n.name, &n.labels));
-            let tolerated = untolerated(&n.taints, class.tolerations).is_none();
-            if (!honor_affinity || matches) && (!honor_taints || tolerated) {
-                counted.insert(v.clone());
-            }
-        }
         // An existing node's domain can take the class only if the node has room for a pod.
         for t in &self.targets {
             if let Some(v) = t.labels.get(key) {
@@ -1010,9 +1075,47 @@ impl<'a> Solve<'a> {
             };
             placeable.extend(self.pool_domains(p, c, &mask, key).iter().cloned());
         }
-        let placeable_sorted: Vec<String> = placeable.iter().cloned().collect();
-        let counted: Vec<String> = counted.union(&placeable).cloned().collect();
-        (counted, placeable_sorted)
+        placeable.into_iter().collect()
+    }
+
+    /// The domains of `key` a spread over group `g` takes its minimum over: those of existing
+    /// nodes and of every node a pool could launch, wherever the group's node filter admits
+    /// them. Under `nodeAffinityPolicy: Ignore` that includes domains the pod itself cannot
+    /// use, as kube-scheduler counts them; under `nodeTaintsPolicy: Ignore` (the default),
+    /// domains of pools whose taints it does not tolerate. Whether a pod fits there does not
+    /// matter: the domain exists either way. Cached per group and key.
+    fn counted_domains(&mut self, g: usize, key: &str) -> Rc<BTreeSet<String>> {
+        let cache_key = (g, key.to_owned());
+        if let Some(d) = self.counted_cache.get(&cache_key) {
+            return d.clone();
+        }
+        let filter = self.topo.groups[g].filter.clone();
+        let mut counted = BTreeSet::new();
+        for n in &self.snapshot.nodes {
+            let Some(v) = n.labels.get(key) else { continue };
+            if filter.passes_node(&node_labels(&n.name, &n.labels), &n.taints) {
+                counted.insert(v.clone());
+            }
+        }
+        let terms = filter
+            .affinity
+            .clone()
+            .unwrap_or_else(|| vec![Requirements::new()]);
+        let term_ids: Vec<u32> = terms.into_iter().map(|t| self.reqs.intern(t)).collect();
+        for p in 0..self.pools.len() {
+            if !filter.tolerates(&self.pools[p].pool.taints) {
+                continue;
+            }
+            for &id in &term_ids {
+                let Some(adm) = self.admitted(p, id) else {
+                    continue;
+                };
+                counted.extend(self.type_domains(p, &adm.ok, adm.merged_id, &adm.merged, key));
+            }
+        }
+        let d = Rc::new(counted);
+        self.counted_cache.insert(cache_key, d.clone());
+        d
     }
 
     /// The pool types that hold a whole packing, with what it uses; `None` when there are
@@ -1097,16 +1200,32 @@ impl<'a> Solve<'a> {
         if let Some(d) = self.domain_cache.get(&cache_key) {
             return d.clone();
         }
+        let d = Rc::new(self.type_domains(p, &mask.ok, mask.merged_id, &mask.merged, key));
+        self.domain_cache.insert(cache_key, d.clone());
+        d
+    }
+
+    /// The values of `key` the types of pool `p` marked in `ok` launch with under requirement
+    /// set `merged` (interned as `merged_id`): offering zones or capacity types, type labels,
+    /// or the values the requirements name.
+    fn type_domains(
+        &self,
+        p: usize,
+        ok: &[bool],
+        merged_id: u32,
+        merged: &Requirements,
+        key: &str,
+    ) -> BTreeSet<String> {
         let pool = &self.pools[p];
         let mut seen: HashSet<&str> = HashSet::new();
         for (j, &t) in pool.types.iter().enumerate() {
-            if !mask.ok[j] {
+            if !ok[j] {
                 continue;
             }
             let ti = &self.types[t];
             let offerings = &ti.it.offerings;
             if key == LABEL_ZONE || key == LABEL_CAPACITY_TYPE {
-                for &i in self.offers(t, mask.merged_id).iter() {
+                for &i in self.offers(t, merged_id).iter() {
                     let o = &offerings[usize::from(i)];
                     seen.insert(if key == LABEL_ZONE {
                         o.zone.as_str()
@@ -1116,15 +1235,13 @@ impl<'a> Solve<'a> {
                 }
             } else if let Some(v) = ti.labels.get(key) {
                 seen.insert(v.as_str());
-            } else if let Some(r) = mask.merged.get(key) {
+            } else if let Some(r) = merged.get(key) {
                 if !r.is_complement() {
                     seen.extend(r.values().iter().map(String::as_str));
                 }
             }
         }
-        let d: Rc<BTreeSet<String>> = Rc::new(seen.into_iter().map(str::to_owned).collect());
-        self.domain_cache.insert(cache_key, d.clone());
-        d
+        seen.into_iter().map(str::to_owned).collect()
     }
 
     /// How many more pods of class `c` (alternative `a`) a node with `topo` may take, as its
@@ -1183,11 +1300,30 @@ impl<'a> Solve<'a> {
         self.taken[c] += k;
         let members: Vec<usize> = self.classes[c].members[range].to_vec();
         let k = k as i64;
-        let member = &self.member[c];
         let (labels, reqs): (Option<&crate::labels::Labels>, Option<&Requirements>) = match place {
             Place::Target(t) => (Some(&self.targets[t].labels), None),
             Place::Claim(i) => (None, Some(&self.claims[i].reqs)),
         };
+        // The groups these pods count in: those that select them, where the group's node
+        // filter admits the place (a spread honouring node affinity does not count pods on
+        // nodes its own pods could not use).
+        let member: Vec<bool> = self.member[c]
+            .iter()
+            .zip(&self.topo.groups)
+            .map(|(&m, group)| {
+                m && (group.filter.is_open()
+                    || match place {
+                        Place::Target(t) => group
+                            .filter
+                            .passes_node(&self.targets[t].labels, &self.targets[t].taints),
+                        Place::Claim(i) => group.filter.passes_claim(
+                            &self.claims[i].reqs,
+                            &self.pools[self.claims[i].pool].pool.taints,
+                            allow_undefined(&self.keys),
+                        ),
+                    })
+            })
+            .collect();
         let domain = |key: &str| -> Option<String> {
             match (labels, reqs) {
                 (Some(l), _) => l.get(key).cloned(),
@@ -1234,7 +1370,6 @@ impl<'a> Solve<'a> {
         for (key, v) in repel_updates {
             self.topo.repelled.entry(key).or_default().insert(v);
         }
-        let member = self.member[c].clone();
         for (g, &m) in member.iter().enumerate() {
             if m {
                 self.topo.total[g] += k;
@@ -1542,11 +1677,59 @@ impl<'a> Solve<'a> {
                     opened = true;
                     break;
                 }
+                // Pools are tried in weight order and the first one that can take the pod
+                // but for reservations taken in this solve ends the search (semantics §4).
+                if self.reserved_mode == ReservedMode::Strict {
+                    if let Some(reason) = self.reservations_taken(p, &mask) {
+                        self.reservation_reason[c] = Some(reason);
+                        return;
+                    }
+                }
             }
             if !opened {
                 return;
             }
         }
+    }
+
+    /// Why pool `p` cannot launch a pod of `mask` only because reservations are held by claims
+    /// of this solve: every type that holds the pod within the pool's limits could launch only
+    /// into reserved offerings, and some of those reservations had units left when the solve
+    /// began. `None` when some type can launch, or nothing reserved was ever open to it.
+    fn reservations_taken(&self, p: usize, mask: &Mask) -> Option<String> {
+        let pool = &self.pools[p];
+        let mut taken: BTreeSet<&str> = BTreeSet::new();
+        for (j, &t) in pool.types.iter().enumerate() {
+            if !mask.ok[j] || !pool.within_limits(&self.types[t].it.capacity) {
+                continue;
+            }
+            if self.launch(t, mask.merged_id, &self.reserved).is_some() {
+                return None;
+            }
+            for o in self.types[t].offerings(&mask.merged) {
+                if o.capacity_type == CapacityType::Reserved
+                    && reservation_open(o, &self.reserved_at_start)
+                {
+                    taken.insert(o.reservation_id.as_deref().unwrap_or("unnamed"));
+                }
+            }
+        }
+        if taken.is_empty() {
+            return None;
+        }
+        let ids: Vec<&str> = taken.into_iter().collect();
+        let (noun, verb) = if ids.len() == 1 {
+            ("reservation", "is")
+        } else {
+            ("reservations", "are")
+        };
+        Some(format!(
+            "pool {}: {noun} {} {verb} exhausted (taken by claims earlier in this plan) and the \
+             pool launches this pod only into reserved capacity; it waits for the next loop \
+             rather than fall back to a lower-weight pool",
+            pool.pool.name,
+            ids.join(", ")
+        ))
     }
 
     /// Chooses the cheapest packing for a new claim of pool `p` seeded with up to `n` pods of
@@ -1892,8 +2075,185 @@ impl<'a> Solve<'a> {
         d
     }
 
-    /// Why a class's remaining pods fit nowhere, in words.
+    /// The cheapest catalog type a lone pod of class `c` (alternative `a`) fits on when pool
+    /// `p` launches it after `change`: taints tolerated, requirements compatible, requests and
+    /// daemonset overhead within allocatable, within the pool's limits, and a launchable
+    /// offering. Ties go to the type name.
+    fn lone_fit(
+        &self,
+        p: usize,
+        c: usize,
+        a: usize,
+        change: PoolChange<'_>,
+    ) -> Option<LoneFit<'_>> {
+        let info = &self.pools[p];
+        let class = &self.classes[c];
+        let reqs = &class.alternatives[a].reqs;
+        let without = match change {
+            PoolChange::Requirement(r) => Some(r.key.as_str()),
+            _ => None,
+        };
+        let template = template_of(info.pool, without);
+        let taints: Vec<Taint> = info
+            .pool
+            .taints
+            .iter()
+            .filter(|t| !matches!(change, PoolChange::Taint(x) if std::ptr::eq(x, *t)))
+            .cloned()
+            .collect();
+        if untolerated(&taints, class.tolerations).is_some()
+            || template
+                .compatible(reqs, allow_undefined(&self.keys))
+                .is_err()
+        {
+            return None;
+        }
+        let mut merged = template.clone();
+        merged.add_all(reqs);
+        if merged.iter().any(|r| r.is_empty() && !r.allows_absent()) {
+            return None;
+        }
+        let mut best: Option<LoneFit<'_>> = None;
+        for (t, ti) in self.types.iter().enumerate() {
+            if !fits(&class.req, &ti.alloc) || !ti.admits(&merged, &self.keys) {
+                continue;
+            }
+            if !matches!(change, PoolChange::Limits) && !info.within_limits(&ti.it.capacity) {
+                continue;
+            }
+            let overhead = daemon_overhead(
+                ti,
+                &template,
+                &taints,
+                &self.snapshot.daemon_sets,
+                &self.dims,
+            );
+            let mut need = class.req.clone();
+            add_scaled(&mut need, &overhead, 1);
+            if !fits(&need, &ti.alloc) {
+                continue;
+            }
+            let Some(offering) = ti.launch_offering(&merged, &self.reserved) else {
+                continue;
+            };
+            let rank = launch_rank(offering);
+            let better = best.as_ref().is_none_or(|b| {
+                rank.total_cmp(&b.rank)
+                    .then_with(|| ti.it.name.cmp(&self.types[b.t].it.name))
+                    .is_lt()
+            });
+            if better {
+                best = Some(LoneFit { rank, t, offering });
+            }
+        }
+        best
+    }
+
+    /// The why-not hint for pool `p`: when the pool as it is cannot launch a lone pod of class
+    /// `c` but would without one of its requirements, one taint the pod does not tolerate, or
+    /// its limits, names that change and, for a requirement, the value the cheapest type that
+    /// then fits would bring. The change whose cheapest type is cheapest wins; ties go to the
+    /// order tried (requirements by key, then taints, then limits).
+    fn pool_hint(&self, p: usize, c: usize, a: usize) -> Option<String> {
+        if self.lone_fit(p, c, a, PoolChange::Nothing).is_some() {
+            return None;
+        }
+        let info = &self.pools[p];
+        let pool = info.pool;
+        let class = &self.classes[c];
+        let mut changes: Vec<PoolChange<'_>> = pool
+            .requirements
+            .iter()
+            .map(PoolChange::Requirement)
+            .collect();
+        changes.extend(
+            pool.taints
+                .iter()
+                .filter(|t| untolerated(std::slice::from_ref(*t), class.tolerations).is_some())
+                .map(PoolChange::Taint),
+        );
+        if info.limits_left.is_some() {
+            changes.push(PoolChange::Limits);
+        }
+        let mut best: Option<(PoolChange<'_>, LoneFit<'_>)> = None;
+        for change in changes {
+            if let Some(fit) = self.lone_fit(p, c, a, change) {
+                if best.as_ref().is_none_or(|(_, b)| fit.rank < b.rank) {
+                    best = Some((change, fit));
+                }
+            }
+        }
+        let (change, fit) = best?;
+        let ti = &self.types[fit.t];
+        let name = &pool.name;
+        match change {
+            PoolChange::Nothing => None,
+            PoolChange::Requirement(r) => {
+                let value = match r.key.as_str() {
+                    LABEL_ZONE => Some(fit.offering.zone.clone()),
+                    LABEL_CAPACITY_TYPE => Some(fit.offering.capacity_type.as_str().to_owned()),
+                    key => ti.labels.get(key).cloned().or_else(|| {
+                        class.alternatives[a]
+                            .reqs
+                            .get(key)
+                            .filter(|x| !x.is_complement())
+                            .and_then(|x| x.values().iter().next().cloned())
+                    }),
+                };
+                Some(match value {
+                    Some(v) => format!("would fit if pool {name} allowed {} {v}", r.key),
+                    None => format!("would fit if pool {name} did not require {r}"),
+                })
+            }
+            PoolChange::Taint(t) => Some(format!(
+                "would fit if pool {name} did not have taint {t} (or the pod tolerated it)"
+            )),
+            PoolChange::Limits => {
+                let left = info.limits_left.as_ref()?;
+                let raised: Vec<String> = left
+                    .iter()
+                    .filter_map(|(n, l)| {
+                        let need = if n == "nodes" {
+                            1
+                        } else {
+                            ti.it.capacity.get(n)
+                        };
+                        (need > l).then(|| {
+                            let limit = pool.limits.get(n).saturating_add(need - l);
+                            format!("{n}={}", crate::quantity::format_quantity(n, limit))
+                        })
+                    })
+                    .collect();
+                Some(format!(
+                    "would fit if pool {name}'s limits were raised to {}",
+                    raised.join(", ")
+                ))
+            }
+        }
+    }
+
+    /// Why a class's remaining pods fit nowhere, in words: what holds them back, then, for
+    /// pools where a single change would let a pod fit, which change.
     fn reason(&mut self, c: usize) -> String {
+        let why = self.rejections(c);
+        let a = self.classes[c].alternatives.len() - 1;
+        let hints: Vec<String> = (0..self.pools.len())
+            .filter_map(|p| self.pool_hint(p, c, a))
+            .take(MAX_HINTS)
+            .collect();
+        if hints.is_empty() {
+            why
+        } else {
+            format!("{why}; {}", hints.join("; "))
+        }
+    }
+
+    /// What holds a class's remaining pods back: the reservation they wait for, or for each
+    /// pool the most specific constraint it fails.
+    fn rejections(&mut self, c: usize) -> String {
+        if let Some(r) = &self.reservation_reason[c] {
+            return r.clone();
+        }
         let a = self.classes[c].alternatives.len() - 1;
         if self.pools.is_empty() {
             return if self.targets.is_empty() {

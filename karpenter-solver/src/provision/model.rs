@@ -248,31 +248,21 @@ impl<'a> PoolInfo<'a> {
         dims: &Dims,
         used_capacity: &Resources,
     ) -> PoolInfo<'a> {
-        let mut template = pool.requirements.clone();
-        for (k, v) in &pool.labels {
-            template.add(Requirement::single(k.clone(), v.clone()));
-        }
-        template.add(Requirement::single(LABEL_NODEPOOL, pool.name.clone()));
+        let template = template_of(pool, None);
         let mut kept = Vec::new();
         let mut overhead = Vec::new();
         for (i, t) in types.iter().enumerate() {
             if !t.admits(&template, keys) {
                 continue;
             }
-            let mut ovh = vec![0; dims.len()];
-            if !daemon_sets.is_empty() {
-                let mut node_reqs = template.clone();
-                for (k, v) in &t.labels {
-                    node_reqs.add(Requirement::single(k.clone(), v.clone()));
-                }
-                for d in daemon_sets {
-                    if daemon_runs(d, &node_reqs, &pool.taints) {
-                        add_scaled(&mut ovh, &dims.vector(&d.requests, 1), 1);
-                    }
-                }
-            }
             kept.push(i);
-            overhead.push(ovh);
+            overhead.push(daemon_overhead(
+                t,
+                &template,
+                &pool.taints,
+                daemon_sets,
+                dims,
+            ));
         }
         let limits_left = if pool.limits.names().next().is_none() {
             None
@@ -328,6 +318,45 @@ impl<'a> PoolInfo<'a> {
             }
         }
     }
+}
+
+/// A pool's template: its requirements (less the one on `without`, if given), its template
+/// labels and `karpenter.sh/nodepool In [name]`.
+pub(crate) fn template_of(pool: &NodePool, without: Option<&str>) -> Requirements {
+    let mut template = pool.requirements.clone();
+    if let Some(key) = without {
+        template.remove(key);
+    }
+    for (k, v) in &pool.labels {
+        template.add(Requirement::single(k.clone(), v.clone()));
+    }
+    template.add(Requirement::single(LABEL_NODEPOOL, pool.name.clone()));
+    template
+}
+
+/// The requests of the daemonsets that would run on a node of type `t` launched from
+/// `template` with `taints`, each daemon pod counted.
+pub(crate) fn daemon_overhead(
+    t: &TypeInfo<'_>,
+    template: &Requirements,
+    taints: &[Taint],
+    daemon_sets: &[DaemonSet],
+    dims: &Dims,
+) -> Vec<i64> {
+    let mut ovh = vec![0; dims.len()];
+    if daemon_sets.is_empty() {
+        return ovh;
+    }
+    let mut node_reqs = template.clone();
+    for (k, v) in &t.labels {
+        node_reqs.add(Requirement::single(k.clone(), v.clone()));
+    }
+    for d in daemon_sets {
+        if daemon_runs(d, &node_reqs, taints) {
+            add_scaled(&mut ovh, &dims.vector(&d.requests, 1), 1);
+        }
+    }
+    ovh
 }
 
 /// Whether a daemonset's pods would run on a node with `node_reqs` and `taints`: it tolerates

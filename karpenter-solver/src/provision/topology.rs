@@ -8,12 +8,14 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::labels::LABEL_HOSTNAME;
+use crate::labels::{Labels, LABEL_HOSTNAME};
 use crate::pod::{
     InclusionPolicy, Pod, PodAffinityTerm, TopologySpreadConstraint, WhenUnsatisfiable,
 };
+use crate::requirements::Requirements;
 use crate::selector::{LabelSelector, SelectorExpression};
 use crate::snapshot::Snapshot;
+use crate::taints::{untolerated, Taint, Toleration};
 
 /// The pods one constraint counts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -21,6 +23,9 @@ pub(crate) struct Group {
     pub selector: LabelSelector,
     /// `None`: every namespace.
     pub namespaces: Option<BTreeSet<String>>,
+    /// The nodes whose pods and domains count. Part of the group's identity, as in Karpenter,
+    /// because two spreads with the same selector but different filters count differently.
+    pub filter: NodeFilter,
 }
 
 impl Group {
@@ -32,14 +37,90 @@ impl Group {
     }
 }
 
+/// Which nodes a topology spread counts, both for its pods and for its domains
+/// (kube-scheduler's `nodeAffinityPolicy` and `nodeTaintsPolicy`,
+/// `kubernetes-sigs/karpenter: pkg/controllers/provisioning/scheduling/topologynodefilter.go`).
+/// Pod affinity and anti-affinity count every node: their filter is open.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub(crate) struct NodeFilter {
+    /// Under `nodeAffinityPolicy: Honor` (the default), a node counts only if it matches one
+    /// of these: the pod's node selector with each of its required node-affinity terms (the
+    /// terms are ORed). Preferences never narrow it. `None`: `Ignore`, every node counts.
+    pub affinity: Option<Vec<Requirements>>,
+    /// Under `nodeTaintsPolicy: Honor`, a node counts only if the pod tolerates its taints.
+    /// `None`: `Ignore` (the default).
+    pub tolerations: Option<Vec<Toleration>>,
+}
+
+impl NodeFilter {
+    /// The filter a spread constraint of `pod` sets.
+    pub fn of_spread(s: &TopologySpreadConstraint, pod: &Pod) -> NodeFilter {
+        let affinity = (s.node_affinity_policy == InclusionPolicy::Honor)
+            .then(|| {
+                let base = Requirements::from_labels(&pod.node_selector);
+                if pod.required_node_affinity.is_empty() {
+                    return vec![base];
+                }
+                pod.required_node_affinity
+                    .iter()
+                    .map(|term| {
+                        let mut r = base.clone();
+                        r.add_all(term);
+                        r
+                    })
+                    .collect()
+            })
+            // A pod that selects nothing matches every node: the same as Ignore, and one group.
+            .filter(|terms: &Vec<Requirements>| !terms.iter().any(Requirements::is_empty));
+        let tolerations =
+            (s.node_taints_policy == InclusionPolicy::Honor).then(|| pod.tolerations.clone());
+        NodeFilter {
+            affinity,
+            tolerations,
+        }
+    }
+
+    /// Whether the pod tolerates `taints` as far as the filter asks.
+    pub fn tolerates(&self, taints: &[Taint]) -> bool {
+        self.tolerations
+            .as_ref()
+            .is_none_or(|tols| untolerated(taints, tols).is_none())
+    }
+
+    /// Whether an existing node with `labels` (hostname included) and `taints` counts.
+    pub fn passes_node(&self, labels: &Labels, taints: &[Taint]) -> bool {
+        self.tolerates(taints)
+            && self
+                .affinity
+                .as_ref()
+                .is_none_or(|terms| terms.iter().any(|t| t.matches_labels(labels)))
+    }
+
+    /// Whether a node still to launch, with requirements `reqs` and `taints`, counts: some
+    /// term can hold there (Karpenter's `MatchesRequirements`).
+    pub fn passes_claim(
+        &self,
+        reqs: &Requirements,
+        taints: &[Taint],
+        allow_undefined: impl Fn(&str) -> bool,
+    ) -> bool {
+        self.tolerates(taints)
+            && self.affinity.as_ref().is_none_or(|terms| {
+                terms
+                    .iter()
+                    .any(|t| reqs.compatible(t, &allow_undefined).is_ok())
+            })
+    }
+
+    /// Whether every node counts.
+    pub fn is_open(&self) -> bool {
+        self.affinity.is_none() && self.tolerations.is_none()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
-    Spread {
-        max_skew: i64,
-        min_domains: i64,
-        honor_affinity: bool,
-        honor_taints: bool,
-    },
+    Spread { max_skew: i64, min_domains: i64 },
     Affinity,
     AntiAffinity,
 }
@@ -124,11 +205,12 @@ pub(crate) fn affinity_group(term: &PodAffinityTerm, namespace: &str) -> Group {
     Group {
         selector: term.selector.clone(),
         namespaces,
+        filter: NodeFilter::default(),
     }
 }
 
 /// The group a spread constraint counts: its selector plus `matchLabelKeys`, in the pod's
-/// namespace.
+/// namespace, on the nodes its inclusion policies admit.
 pub(crate) fn spread_group(s: &TopologySpreadConstraint, pod: &Pod) -> Group {
     let mut selector = s.selector.clone();
     for k in &s.match_label_keys {
@@ -141,6 +223,7 @@ pub(crate) fn spread_group(s: &TopologySpreadConstraint, pod: &Pod) -> Group {
     Group {
         selector,
         namespaces: Some(BTreeSet::from([pod.namespace.clone()])),
+        filter: NodeFilter::of_spread(s, pod),
     }
 }
 
@@ -178,8 +261,6 @@ pub(crate) fn constraints(pod: &Pod, topo: &mut Topology) -> Vec<Constraint> {
             kind: Kind::Spread {
                 max_skew: i64::from(s.max_skew),
                 min_domains: i64::from(s.min_domains.unwrap_or(1)),
-                honor_affinity: s.node_affinity_policy == InclusionPolicy::Honor,
-                honor_taints: s.node_taints_policy == InclusionPolicy::Honor,
             },
             softness: if hard {
                 Softness::Required
