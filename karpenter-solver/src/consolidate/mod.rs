@@ -9,7 +9,8 @@
 
 mod budget;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -21,7 +22,7 @@ use crate::labels::{
 use crate::node::Node;
 use crate::node_pool::{ConsolidationPolicy, NodePool};
 use crate::options::Options;
-use crate::plan::{Blocked, Command, ConsolidationPlan, NewNodeClaim, Plan, PodMove};
+use crate::plan::{Blocked, Command, ConsolidationPlan, NewNodeClaim, PodMove};
 use crate::pod::Pod;
 use crate::provision::{provision_in, ReservedMode};
 use crate::resources::Resources;
@@ -98,7 +99,10 @@ fn latest_timestamp(snapshot: &Snapshot) -> DateTime<Utc> {
 }
 
 /// What a replacement may keep: instance types and capacity types.
-type Narrowed = (Vec<String>, Vec<String>);
+type Narrowed = (Arc<[String]>, Vec<String>);
+
+/// Worst launch price per instance type name, for one pair of zones and capacity types.
+type WorstPrices<'r> = HashMap<&'r str, f64>;
 
 /// Worst launch prices with positions in a replacement's type list.
 type PricedTypes = Vec<(f64, usize)>;
@@ -537,9 +541,9 @@ impl<'a> Consolidation<'a> {
             return;
         }
         let sim = Simulation {
-            plan: None,
             moves: Vec::new(),
             replacements: Vec::new(),
+            narrowed: None,
         };
         self.commit("Empty", &chosen, sim, true);
     }
@@ -583,22 +587,38 @@ impl<'a> Consolidation<'a> {
                 .total_cmp(&self.fill(b))
                 .then_with(|| self.node(a).name.cmp(&self.node(b).name))
         });
+        // A full repack of every eligible node onto cheaper new capacity moves every pod, so it
+        // must beat deleting alone by a clear margin (REPACK_MARGIN of their price). When it
+        // beats even the most any deletion could save, the deletions are not simulated.
+        let all_price = self.removed_price(&eligible);
+        let mut repack = if eligible.len() > 1
+            && self.set_within_budgets(&eligible)
+            && self.pdbs_allow(&eligible)
+        {
+            self.simulate(&eligible, true)
+                .map(|sim| (all_price - sim.replacement_price(), sim))
+        } else {
+            None
+        };
+        let margin = REPACK_MARGIN * all_price;
+        if let Some((saving, sim)) = &mut repack {
+            if *saving > self.deletion_saving_cap(&eligible) + margin
+                && self.replacements_cheaper(&eligible, sim)
+            {
+                if let Some((_, sim)) = repack {
+                    self.commit("Underutilized", &eligible, sim, true);
+                }
+                return;
+            }
+        }
         let prefix = self.delete_prefix(&emptiest);
         let deleted_saving = prefix
             .as_ref()
             .map_or(0.0, |(k, _)| self.removed_price(&emptiest[..*k]));
-        // A full repack of every eligible node onto cheaper new capacity moves every pod, so it
-        // must beat deleting alone by a clear margin (REPACK_MARGIN of their price).
-        let all_price = self.removed_price(&eligible);
-        if eligible.len() > 1 && self.set_within_budgets(&eligible) && self.pdbs_allow(&eligible) {
-            if let Some(sim) = self.simulate(&eligible, true) {
-                let saving = all_price - sim.replacement_price();
-                if saving > deleted_saving + REPACK_MARGIN * all_price
-                    && self.replacements_cheaper(&eligible, &sim)
-                {
-                    self.commit("Underutilized", &eligible, sim, true);
-                    return;
-                }
+        if let Some((saving, mut sim)) = repack {
+            if saving > deleted_saving + margin && self.replacements_cheaper(&eligible, &mut sim) {
+                self.commit("Underutilized", &eligible, sim, true);
+                return;
             }
         }
         if let Some((k, sim)) = prefix {
@@ -687,7 +707,9 @@ impl<'a> Consolidation<'a> {
             let accepted = match outcome {
                 Some(sim) => {
                     let saving = self.removed_price(&trial) - sim.replacement_price();
-                    if saving > best_saving + 1e-9 && self.replacements_cheaper(&trial, &sim) {
+                    if saving > best_saving + 1e-9
+                        && self.restrict(&trial, &sim.replacements).is_ok()
+                    {
                         if allow_new {
                             best_saving = saving;
                             best = Some(sim);
@@ -720,10 +742,24 @@ impl<'a> Consolidation<'a> {
     /// stay, found by binary search (if the first k can go, so can the first k - 1), with its
     /// simulation.
     fn delete_prefix(&self, queue: &[usize]) -> Option<(usize, Simulation)> {
-        let mut hi = queue.len();
-        while hi > 0 && !(self.set_within_budgets(&queue[..hi]) && self.pdbs_allow(&queue[..hi])) {
-            hi -= 1;
+        // Budgets and PDBs only tighten as the prefix grows: the longest allowed prefix is
+        // found by bisection too.
+        let allowed =
+            |k: usize| self.set_within_budgets(&queue[..k]) && self.pdbs_allow(&queue[..k]);
+        let (mut ok, mut bad) = (0, queue.len() + 1);
+        if allowed(queue.len()) {
+            ok = queue.len();
+        } else {
+            while bad - ok > 1 {
+                let mid = ok + (bad - ok) / 2;
+                if allowed(mid) {
+                    ok = mid;
+                } else {
+                    bad = mid;
+                }
+            }
         }
+        let mut hi = ok;
         let mut lo = 0;
         let mut best: Option<(usize, Simulation)> = None;
         while lo < hi {
@@ -767,14 +803,91 @@ impl<'a> Consolidation<'a> {
             .all(|(b, &k)| self.pdb_left.get(b).copied().unwrap_or(0) >= k)
     }
 
+    /// The most that deleting any subset of `eligible` (no new capacity) could save.
+    ///
+    /// Deleting a set R needs, for every resource, the pods of R to fit in the room left on
+    /// the nodes that stay: Σ_R evicted ≤ Σ_{not R} free, that is Σ_R (evicted + free) ≤ Σ
+    /// free over every node. A node's evicted plus free is its allocatable less what stays
+    /// with it (daemonset and terminating pods), so per resource this is a knapsack whose
+    /// fractional optimum bounds the price of R; the least over resources is the cap. Room is
+    /// overstated where unsure (pods moved by earlier commands, launched replacements), which
+    /// only raises the cap.
+    fn deletion_saving_cap(&self, eligible: &[usize]) -> f64 {
+        let usage = |i: usize, r: &str, all: bool| -> i64 {
+            self.pods_on[i]
+                .iter()
+                .map(|&p| &self.snapshot.pods[p])
+                .filter(|p| all || p.is_daemon() || p.terminating)
+                .map(|p| p.requests.get(r))
+                .sum()
+        };
+        let mut resources: BTreeSet<&str> = BTreeSet::new();
+        for &i in eligible {
+            resources.extend(self.node(i).allocatable.names());
+        }
+        let mut cap = self.removed_price(eligible);
+        for r in resources {
+            let mut room: i64 = 0;
+            for i in 0..self.snapshot.nodes.len() {
+                if !self.removed.contains(&i) {
+                    room += (self.node(i).allocatable.get(r) - usage(i, r, true)).max(0);
+                }
+            }
+            for (claim, _) in &self.launched {
+                room += self.claim_as_node(claim).allocatable.get(r).max(0);
+            }
+            // Free items first, then the best price per unit of the resource.
+            let mut items: Vec<(f64, i64)> = eligible
+                .iter()
+                .map(|&i| {
+                    (
+                        self.price[i],
+                        self.node(i).allocatable.get(r) - usage(i, r, false),
+                    )
+                })
+                .collect();
+            items.sort_by(|a, b| {
+                let ka = if a.1 <= 0 {
+                    f64::INFINITY
+                } else {
+                    a.0 / a.1 as f64
+                };
+                let kb = if b.1 <= 0 {
+                    f64::INFINITY
+                } else {
+                    b.0 / b.1 as f64
+                };
+                kb.total_cmp(&ka)
+            });
+            let mut value = 0.0;
+            let mut left = room as f64;
+            for (price, weight) in items {
+                if weight <= 0 {
+                    value += price;
+                } else if (weight as f64) <= left {
+                    value += price;
+                    left -= weight as f64;
+                } else {
+                    value += price * left / weight as f64;
+                    break;
+                }
+            }
+            cap = cap.min(value);
+        }
+        cap
+    }
+
     fn removed_price(&self, set: &[usize]) -> f64 {
         set.iter().map(|&i| self.price[i]).sum()
     }
 
     /// Whether the replacements can be restricted to types that save money (see
     /// [`Self::restrict`]).
-    fn replacements_cheaper(&self, set: &[usize], sim: &Simulation) -> bool {
-        self.restrict(set, &sim.replacements).is_ok()
+    fn replacements_cheaper(&self, set: &[usize], sim: &mut Simulation) -> bool {
+        let narrowed = self.restrict(set, &sim.replacements);
+        let ok = narrowed.is_ok();
+        sim.narrowed = Some(narrowed);
+        ok
     }
 
     /// The instance types and capacity types each replacement may keep so that whatever the
@@ -804,6 +917,7 @@ impl<'a> Consolidation<'a> {
         // Per replacement: its capacity types, and its types cheaper than the limit with their
         // worst launch prices, in the replacement's order.
         let mut out: Vec<(PricedTypes, Vec<String>)> = Vec::with_capacity(replacements.len());
+        let mut worst_cache: HashMap<(Vec<String>, Vec<String>), WorstPrices<'_>> = HashMap::new();
         for r in replacements {
             let mut cts = r.capacity_types.clone();
             if cts.iter().any(|c| c == "spot") && cts.iter().any(|c| c == "on-demand") {
@@ -815,11 +929,21 @@ impl<'a> Consolidation<'a> {
                     limit = limit.min(p);
                 }
             }
+            // Replacements mostly share zones and capacity types: each type's worst price is
+            // looked up once per such pair.
+            let worst = worst_cache
+                .entry((r.zones.clone(), cts.clone()))
+                .or_default();
             let mut kept: Vec<(f64, usize)> = r
                 .instance_types
                 .iter()
                 .enumerate()
-                .map(|(i, t)| (self.worst_price(r, &cts, t), i))
+                .map(|(i, t)| {
+                    let w = *worst
+                        .entry(t.as_str())
+                        .or_insert_with(|| self.worst_price(r, &cts, t));
+                    (w, i)
+                })
                 .filter(|&(w, _)| w < limit)
                 .collect();
             let needed = if spot_to_spot && cts.first().map(String::as_str) == Some("spot") {
@@ -878,6 +1002,10 @@ impl<'a> Consolidation<'a> {
             .zip(out)
             .zip(&sorted)
             .map(|((r, (_, cts)), w)| {
+                // Unchanged lists stay shared with the claim.
+                if w.len() == r.instance_types.len() {
+                    return (r.instance_types.clone(), cts);
+                }
                 let mut keep: Vec<usize> = w.iter().map(|&(_, i)| i).collect();
                 keep.sort_unstable();
                 let types = keep.iter().map(|&i| r.instance_types[i].clone()).collect();
@@ -918,9 +1046,9 @@ impl<'a> Consolidation<'a> {
         let evict: HashSet<usize> = set.iter().flat_map(|&i| self.evicted(i)).collect();
         if evict.is_empty() {
             return Some(Simulation {
-                plan: None,
                 moves: Vec::new(),
                 replacements: Vec::new(),
+                narrowed: None,
             });
         }
         let gone: HashSet<usize> = self.removed.iter().chain(set).copied().collect();
@@ -1006,7 +1134,7 @@ impl<'a> Consolidation<'a> {
             warnings: Vec::new(),
         };
         // Karpenter's consolidation simulation falls back from taken reservations.
-        let plan = provision_in(
+        let mut plan = provision_in(
             &snap,
             self.catalog,
             &Options::default(),
@@ -1031,11 +1159,12 @@ impl<'a> Consolidation<'a> {
         for (i, key) in &evicted_keys {
             moves.push((*i, dest.get(key.as_str())?.to_string()));
         }
-        let replacements = plan.node_claims.clone();
+        drop(dest);
+        let replacements = std::mem::take(&mut plan.node_claims);
         Some(Simulation {
-            plan: Some(plan),
             moves,
             replacements,
+            narrowed: None,
         })
     }
 
@@ -1072,13 +1201,17 @@ impl<'a> Consolidation<'a> {
 
     /// Records a command: its nodes are removed, its pods moved, its replacements launched,
     /// and the budgets charged.
-    fn commit(&mut self, reason: &str, set: &[usize], sim: Simulation, check_saving: bool) {
+    fn commit(&mut self, reason: &str, set: &[usize], mut sim: Simulation, check_saving: bool) {
         let removed_price = self.removed_price(set);
         // Replacements get plan-wide names, and list only types cheaper than what they replace.
         let mut renames: HashMap<String, String> = HashMap::new();
         let mut replacements = Vec::with_capacity(sim.replacements.len());
         let narrowed = if check_saving {
-            match self.restrict(set, &sim.replacements) {
+            let narrowed = match sim.narrowed.take() {
+                Some(n) => n,
+                None => self.restrict(set, &sim.replacements),
+            };
+            match narrowed {
                 Ok(n) => Some(n),
                 Err(why) => {
                     for &i in set {
@@ -1141,7 +1274,6 @@ impl<'a> Consolidation<'a> {
         for r in &replacements {
             self.launched.push((r.clone(), Vec::new()));
         }
-        let _ = sim.plan;
         self.commands.push(Command {
             reason: reason.to_owned(),
             nodes: set.iter().map(|&i| self.node(i).name.clone()).collect(),
@@ -1152,8 +1284,8 @@ impl<'a> Consolidation<'a> {
     }
 
     /// Narrows a replacement to `types` and capacity types `cts`, in the plan and its manifest.
-    fn narrow(r: &mut NewNodeClaim, types: Vec<String>, cts: Vec<String>) {
-        r.instance_types = types.into();
+    fn narrow(r: &mut NewNodeClaim, types: Arc<[String]>, cts: Vec<String>) {
+        r.instance_types = types;
         r.capacity_types = cts;
         for req in &mut r.manifest.spec.requirements {
             match req.key.as_str() {
@@ -1243,9 +1375,10 @@ impl<'a> Consolidation<'a> {
 
 /// One simulated eviction: where each pod goes and what is launched for it.
 struct Simulation {
-    plan: Option<Plan>,
     moves: Vec<(usize, String)>,
     replacements: Vec<NewNodeClaim>,
+    /// [`Consolidation::restrict`] of the replacements, once worked out for the set.
+    narrowed: Option<Result<Vec<Narrowed>, String>>,
 }
 
 impl Simulation {
@@ -1304,5 +1437,104 @@ fn human(seconds: i64) -> String {
         format!("{}m", seconds / 60)
     } else {
         format!("{seconds}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small cluster: `nodes` nodes of mixed sizes and prices, each running a few pods of
+    /// mixed sizes, some with a daemonset pod; deterministic from `seed`.
+    fn cluster(seed: u64, nodes: usize) -> (Snapshot, Catalog) {
+        let mut x = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let mut next = move |n: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % n
+        };
+        let sizes = [("s", 2, 4, 0.1), ("m", 4, 8, 0.2), ("l", 8, 16, 0.4)];
+        let catalog: Vec<serde_json::Value> = sizes
+            .iter()
+            .map(|(name, cpu, mem, price)| {
+                serde_json::json!({"name": name,
+                    "capacity": {"cpu": cpu.to_string(), "memory": format!("{mem}Gi"), "pods": "30"},
+                    "offerings": [{"zone": "z", "capacityType": "on-demand", "price": price}]})
+            })
+            .collect();
+        let mut items = vec![
+            serde_json::json!({"kind": "NodePool", "metadata": {"name": "p"},
+            "spec": {"disruption": {"budgets": [{"nodes": "100%"}]}}}),
+        ];
+        for i in 0..nodes {
+            let (name, cpu, mem, _) = sizes[next(3) as usize];
+            items.push(serde_json::json!({"kind": "Node", "metadata": {"name": format!("n{i}"),
+                "creationTimestamp": "2026-01-01T00:00:00Z",
+                "labels": {"karpenter.sh/nodepool": "p", "node.kubernetes.io/instance-type": name,
+                    "topology.kubernetes.io/zone": "z", "karpenter.sh/capacity-type": "on-demand"}},
+                "status": {"allocatable": {"cpu": cpu.to_string(), "memory": format!("{mem}Gi"), "pods": "30"}}}));
+            for k in 0..next(4) {
+                items.push(
+                    serde_json::json!({"kind": "Pod", "metadata": {"name": format!("p{i}-{k}"),
+                    "namespace": "d", "creationTimestamp": "2026-01-01T00:00:00Z"},
+                    "spec": {"nodeName": format!("n{i}"), "containers": [{"name": "c", "resources":
+                        {"requests": {"cpu": format!("{}m", 250 * (1 + next(6))),
+                            "memory": format!("{}Mi", 512 * (1 + next(6)))}}}]},
+                    "status": {"phase": "Running"}}),
+                );
+            }
+            if next(3) == 0 {
+                items.push(
+                    serde_json::json!({"kind": "Pod", "metadata": {"name": format!("ds-{i}"),
+                    "namespace": "d", "ownerReferences": [{"kind": "DaemonSet", "name": "ds"}]},
+                    "spec": {"nodeName": format!("n{i}"), "containers": [{"name": "c", "resources":
+                        {"requests": {"cpu": "500m", "memory": "1Gi"}}}]},
+                    "status": {"phase": "Running"}}),
+                );
+            }
+        }
+        let snapshot = serde_json::json!({"kind": "List", "items": items}).to_string();
+        let catalog = serde_json::Value::Array(catalog).to_string();
+        (
+            Snapshot::from_slice(snapshot.as_bytes()).expect("generated snapshot parses"),
+            Catalog::from_slice(catalog.as_bytes()).expect("generated catalog parses"),
+        )
+    }
+
+    /// The cap that lets a repack skip the deletion search is never below what a deletion
+    /// the simulation accepts saves: checked over every subset of small clusters.
+    #[test]
+    fn deletion_saving_cap_bounds_every_feasible_deletion() {
+        let now = DateTime::parse_from_rfc3339("2026-11-23T00:00:00Z")
+            .expect("valid time")
+            .with_timezone(&Utc);
+        let mut feasible = 0;
+        for seed in 0..12 {
+            let (snapshot, catalog) = cluster(seed, 7);
+            let c = Consolidation::new(&snapshot, &catalog, now);
+            let all: Vec<usize> = (0..snapshot.nodes.len()).collect();
+            let cap = c.deletion_saving_cap(&all);
+            assert!(cap <= c.removed_price(&all) + 1e-9);
+            for mask in 1u32..(1 << all.len()) {
+                let set: Vec<usize> = all
+                    .iter()
+                    .copied()
+                    .filter(|&i| mask & (1 << i) != 0)
+                    .collect();
+                if c.simulate(&set, false).is_some() {
+                    feasible += 1;
+                    let saving = c.removed_price(&set);
+                    assert!(
+                        saving <= cap + 1e-9,
+                        "seed {seed}: deleting {set:?} saves {saving}, above the cap {cap}"
+                    );
+                }
+            }
+        }
+        // The check is only as good as the deletions it sees.
+        assert!(feasible > 100, "only {feasible} feasible deletions");
     }
 }
