@@ -10,6 +10,7 @@
 mod budget;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -24,7 +25,7 @@ use crate::node_pool::{ConsolidationPolicy, NodePool};
 use crate::options::Options;
 use crate::plan::{Blocked, Command, ConsolidationPlan, NewNodeClaim, PodMove};
 use crate::pod::Pod;
-use crate::provision::{provision_in, ReservedMode};
+use crate::provision::{lower_bound_of_pending, provision_in, ReservedMode};
 use crate::resources::Resources;
 use crate::snapshot::Snapshot;
 
@@ -101,11 +102,32 @@ fn latest_timestamp(snapshot: &Snapshot) -> DateTime<Utc> {
 /// What a replacement may keep: instance types and capacity types.
 type Narrowed = (Arc<[String]>, Vec<String>);
 
-/// Worst launch price per instance type name, for one pair of zones and capacity types.
-type WorstPrices<'r> = HashMap<&'r str, f64>;
+/// A replacement's type list (by address: claims of one packing share it), zones and
+/// capacity types: what decides its worst launch prices.
+type ListKey = (usize, Vec<String>, Vec<String>);
 
-/// Worst launch prices with positions in a replacement's type list.
-type PricedTypes = Vec<(f64, usize)>;
+/// A type list's worst launch prices with the types' positions, cheapest first.
+type SortedWorst = Rc<[(f64, usize)]>;
+
+/// A replacement's list being cut: its types by worst price, how many stay, its capacity
+/// types, and the list it came from.
+struct Cut {
+    order: SortedWorst,
+    len: usize,
+    cts: Vec<String>,
+    key: ListKey,
+}
+
+impl Cut {
+    /// The dearest worst price among the types that stay.
+    fn worst(&self) -> f64 {
+        if self.len == 0 {
+            0.0
+        } else {
+            self.order[self.len - 1].0
+        }
+    }
+}
 
 /// A worst launch price, ordered for a max-heap (prices are finite or infinite, never NaN).
 #[derive(PartialEq)]
@@ -581,12 +603,12 @@ impl<'a> Consolidation<'a> {
         let eligible: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
         // First delete: the emptiest nodes first, their pods onto the nodes that stay, no new
         // capacity. This frees the most money for the fewest moves.
-        let mut emptiest = eligible.clone();
-        emptiest.sort_by(|&a, &b| {
-            self.fill(a)
-                .total_cmp(&self.fill(b))
-                .then_with(|| self.node(a).name.cmp(&self.node(b).name))
+        let mut by_fill: Vec<(f64, usize)> = eligible.iter().map(|&i| (self.fill(i), i)).collect();
+        by_fill.sort_by(|a, b| {
+            a.0.total_cmp(&b.0)
+                .then_with(|| self.node(a.1).name.cmp(&self.node(b.1).name))
         });
+        let emptiest: Vec<usize> = by_fill.into_iter().map(|(_, i)| i).collect();
         // A full repack of every eligible node onto cheaper new capacity moves every pod, so it
         // must beat deleting alone by a clear margin (REPACK_MARGIN of their price). When it
         // beats even the most any deletion could save, the deletions are not simulated.
@@ -914,75 +936,89 @@ impl<'a> Consolidation<'a> {
                 *p = p.min(self.price[i]);
             }
         }
-        // Per replacement: its capacity types, and its types cheaper than the limit with their
-        // worst launch prices, in the replacement's order.
-        let mut out: Vec<(PricedTypes, Vec<String>)> = Vec::with_capacity(replacements.len());
-        let mut worst_cache: HashMap<(Vec<String>, Vec<String>), WorstPrices<'_>> = HashMap::new();
+        // Replacements from one packing share their type list (and mostly their zones and
+        // capacity types): each list's worst prices, sorted, are worked out once.
+        let mut lists: HashMap<ListKey, (SortedWorst, f64)> = HashMap::new();
+        // Per replacement: the list's types by worst launch price, how many of them stay,
+        // and its capacity types.
+        let mut cut: Vec<Cut> = Vec::with_capacity(replacements.len());
         for r in replacements {
             let mut cts = r.capacity_types.clone();
             if cts.iter().any(|c| c == "spot") && cts.iter().any(|c| c == "on-demand") {
                 cts.retain(|c| c == "spot" || c == "reserved");
             }
-            let mut limit = removed - (total - r.price);
-            for t in r.instance_types.iter() {
-                if let Some(&p) = removed_types.get(t.as_str()) {
-                    limit = limit.min(p);
-                }
-            }
-            // Replacements mostly share zones and capacity types: each type's worst price is
-            // looked up once per such pair.
-            let worst = worst_cache
-                .entry((r.zones.clone(), cts.clone()))
-                .or_default();
-            let mut kept: Vec<(f64, usize)> = r
-                .instance_types
-                .iter()
-                .enumerate()
-                .map(|(i, t)| {
-                    let w = *worst
-                        .entry(t.as_str())
-                        .or_insert_with(|| self.worst_price(r, &cts, t));
-                    (w, i)
+            let key = (
+                Arc::as_ptr(&r.instance_types) as *const String as usize,
+                r.zones.clone(),
+                cts.clone(),
+            );
+            let (order, removed_min) = lists
+                .entry(key.clone())
+                .or_insert_with(|| {
+                    let mut order: Vec<(f64, usize)> = r
+                        .instance_types
+                        .iter()
+                        .enumerate()
+                        .map(|(i, t)| (self.worst_price(r, &cts, t), i))
+                        .collect();
+                    order.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                    let removed_min = r
+                        .instance_types
+                        .iter()
+                        .filter_map(|t| removed_types.get(t.as_str()).copied())
+                        .fold(f64::INFINITY, f64::min);
+                    (order.into(), removed_min)
                 })
-                .filter(|&(w, _)| w < limit)
-                .collect();
+                .clone();
+            let limit = (removed - (total - r.price)).min(removed_min);
+            let kept = order.partition_point(|&(w, _)| w < limit);
             let needed = if spot_to_spot && cts.first().map(String::as_str) == Some("spot") {
                 SPOT_TO_SPOT_MIN_TYPES
             } else {
                 1
             };
-            if kept.len() < needed {
+            if kept < needed {
                 return Err(if needed > 1 {
                     format!(
-                        "spot-to-spot replacement needs at least {SPOT_TO_SPOT_MIN_TYPES} cheaper spot types, only {} found",
-                        kept.len()
+                        "spot-to-spot replacement needs at least {SPOT_TO_SPOT_MIN_TYPES} cheaper spot types, only {kept} found"
                     )
                 } else {
                     "no replacement type is cheaper than the nodes it would replace".to_owned()
                 });
             }
             if needed > 1 {
-                kept.truncate(SPOT_TO_SPOT_MIN_TYPES);
+                // The first types of the list (cheapest launch first) that qualify.
+                let mut first: Vec<(f64, usize)> = order[..kept].to_vec();
+                first.sort_by_key(|&(_, i)| i);
+                first.truncate(SPOT_TO_SPOT_MIN_TYPES);
+                first.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                let n = first.len();
+                // Its own list now: keyed apart from the shared one.
+                let key = (usize::MAX - cut.len(), Vec::new(), Vec::new());
+                cut.push(Cut {
+                    order: first.into(),
+                    len: n,
+                    cts,
+                    key,
+                });
+            } else {
+                cut.push(Cut {
+                    order,
+                    len: kept,
+                    cts,
+                    key,
+                });
             }
-            out.push((kept, cts));
         }
         // Together, the worst launches must still save: drop the dearest worst-case type of the
         // replacement with the most to lose until they do. Each list is cut from its dear end;
         // a heap keeps the replacement with the dearest worst case on top.
-        let mut sorted: Vec<Vec<(f64, usize)>> = out
-            .iter()
-            .map(|(kept, _)| {
-                let mut w = kept.clone();
-                w.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                w
-            })
-            .collect();
-        let mut total_worst: f64 = sorted.iter().map(|w| w.last().map_or(0.0, |x| x.0)).sum();
-        let mut heap: std::collections::BinaryHeap<(Dearest, std::cmp::Reverse<usize>)> = sorted
+        let mut total_worst: f64 = cut.iter().map(Cut::worst).sum();
+        let mut heap: std::collections::BinaryHeap<(Dearest, std::cmp::Reverse<usize>)> = cut
             .iter()
             .enumerate()
-            .filter(|(_, w)| w.len() > 1)
-            .map(|(k, w)| (Dearest(w[w.len() - 1].0), std::cmp::Reverse(k)))
+            .filter(|(_, c)| c.len > 1)
+            .map(|(k, c)| (Dearest(c.worst()), std::cmp::Reverse(k)))
             .collect();
         while total_worst >= removed - 1e-12 {
             let Some((_, std::cmp::Reverse(k))) = heap.pop() else {
@@ -990,27 +1026,44 @@ impl<'a> Consolidation<'a> {
                     "the replacements would not cost less than the nodes they replace".to_owned(),
                 );
             };
-            let w = &mut sorted[k];
-            let gone = w.pop().map_or(0.0, |x| x.0);
-            total_worst += w.last().map_or(0.0, |x| x.0) - gone;
-            if w.len() > 1 {
-                heap.push((Dearest(w[w.len() - 1].0), std::cmp::Reverse(k)));
+            let c = &mut cut[k];
+            let gone = c.worst();
+            c.len -= 1;
+            total_worst += c.worst() - gone;
+            if c.len > 1 {
+                heap.push((Dearest(c.worst()), std::cmp::Reverse(k)));
             }
         }
+        // Lists cut alike are built once and shared; unchanged ones stay shared with the claim.
+        let mut built: HashMap<(ListKey, usize), Arc<[String]>> = HashMap::new();
         Ok(replacements
             .iter()
-            .zip(out)
-            .zip(&sorted)
-            .map(|((r, (_, cts)), w)| {
-                // Unchanged lists stay shared with the claim.
-                if w.len() == r.instance_types.len() {
-                    return (r.instance_types.clone(), cts);
-                }
-                let mut keep: Vec<usize> = w.iter().map(|&(_, i)| i).collect();
-                keep.sort_unstable();
-                let types = keep.iter().map(|&i| r.instance_types[i].clone()).collect();
-                (types, cts)
-            })
+            .zip(cut)
+            .map(
+                |(
+                    r,
+                    Cut {
+                        order,
+                        len,
+                        cts,
+                        key,
+                    },
+                )| {
+                    if len == r.instance_types.len() {
+                        return (r.instance_types.clone(), cts);
+                    }
+                    let types = built
+                        .entry((key, len))
+                        .or_insert_with(|| {
+                            let mut keep: Vec<usize> =
+                                order[..len].iter().map(|&(_, i)| i).collect();
+                            keep.sort_unstable();
+                            keep.iter().map(|&i| r.instance_types[i].clone()).collect()
+                        })
+                        .clone();
+                    (types, cts)
+                },
+            )
             .collect())
     }
 
@@ -1363,6 +1416,12 @@ impl<'a> Consolidation<'a> {
             daemon_sets: self.snapshot.daemon_sets.clone(),
             warnings: Vec::new(),
         };
+        // With nothing else to land on, every pod needs managed capacity: the bound alone
+        // is enough, without packing the pods. Otherwise a plan decides which pods the other
+        // nodes hold.
+        if snap.nodes.is_empty() {
+            return round_price(lower_bound_of_pending(&snap, self.catalog));
+        }
         provision_in(
             &snap,
             self.catalog,

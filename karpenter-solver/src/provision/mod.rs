@@ -100,6 +100,20 @@ pub(crate) fn provision_in(
     Ok(solve.into_plan())
 }
 
+/// The lower bound alone, as if every pending pod of `snapshot` went to new capacity: the
+/// floor [`provision`] would report had it placed them all on new claims, without the
+/// packing. Pods no pool can launch for add nothing.
+pub(crate) fn lower_bound_of_pending(snapshot: &Snapshot, catalog: &Catalog) -> f64 {
+    let mut solve = Solve::new(snapshot, catalog);
+    let counts: Vec<(usize, usize)> = solve
+        .classes
+        .iter()
+        .enumerate()
+        .map(|(c, class)| (c, class.members.len()))
+        .collect();
+    solve.bound_of(counts)
+}
+
 /// Pods placed on something that already exists.
 struct Target {
     name: String,
@@ -2604,10 +2618,15 @@ impl<'a> Solve<'a> {
                 *on_claims.entry(member_class[p]).or_default() += 1;
             }
         }
-        let d = self.dims.len();
-        let mut totals = vec![0.0f64; d];
         let mut classes: Vec<(usize, usize)> = on_claims.into_iter().collect();
         classes.sort_unstable();
+        self.bound_of(classes)
+    }
+
+    /// The floor for `count` pods of each listed class `(class, count)` on new capacity.
+    fn bound_of(&mut self, classes: Vec<(usize, usize)>) -> f64 {
+        let d = self.dims.len();
+        let mut totals = vec![0.0f64; d];
         let mut shapes: BTreeMap<(Vec<i64>, BTreeSet<usize>), usize> = BTreeMap::new();
         let mut bound_types: BTreeMap<usize, bound::BoundType> = BTreeMap::new();
         for (c, count) in classes {
@@ -2650,6 +2669,10 @@ impl<'a> Solve<'a> {
                         }
                     }
                 }
+            }
+            if usable.is_empty() {
+                // No pool can launch it: it buys nothing, so it adds nothing.
+                continue;
             }
             let req = &self.classes[c].req;
             for k in 0..d {

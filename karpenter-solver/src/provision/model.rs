@@ -453,18 +453,23 @@ pub(crate) fn classes<'a>(
     }
     let mut by_key: HashMap<ClassKey<'a>, usize> = HashMap::new();
     let mut out: Vec<Class<'a>> = Vec::new();
-    let mut order: Vec<usize> = pending.to_vec();
-    order.sort_by(|&a, &b| {
+    // Sort keys looked up once per pod, not once per comparison.
+    let mut order: Vec<(i64, i64, usize)> = pending
+        .iter()
+        .map(|&i| {
+            let r = &snapshot.pods[i].requests;
+            (r.get("cpu"), r.get("memory"), i)
+        })
+        .collect();
+    order.sort_by(|&(ca, ma, a), &(cb, mb, b)| {
         let (pa, pb) = (&snapshot.pods[a], &snapshot.pods[b]);
-        pb.requests
-            .get("cpu")
-            .cmp(&pa.requests.get("cpu"))
-            .then(pb.requests.get("memory").cmp(&pa.requests.get("memory")))
+        cb.cmp(&ca)
+            .then(mb.cmp(&ma))
             .then(pa.created.cmp(&pb.created))
             .then_with(|| pa.namespace.cmp(&pb.namespace))
             .then_with(|| pa.name.cmp(&pb.name))
     });
-    for i in order {
+    for (_, _, i) in order {
         let pod = &snapshot.pods[i];
         let labels: Vec<(&str, &str)> = pod
             .labels
