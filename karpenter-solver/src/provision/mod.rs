@@ -11,6 +11,7 @@
 
 mod bound;
 mod model;
+mod room;
 mod topology;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -255,6 +256,10 @@ struct Solve<'a> {
     taken: Vec<usize>,
     targets: Vec<Target>,
     claims: Vec<Claim>,
+    /// Room left on each target, for finding the next one a pod fits.
+    target_room: room::RoomTree,
+    /// Headroom of each claim while the packing runs (claims are only added then).
+    claim_room: room::RoomTree,
     masks: HashMap<MaskKey, Option<Rc<Mask>>>,
     admitted: HashMap<(usize, u32), Option<Rc<Admitted>>>,
     reqs: ReqTable,
@@ -459,6 +464,7 @@ impl<'a> Solve<'a> {
                 }
             }
         }
+        let dim_count = dims.len();
         Solve {
             snapshot,
             taken: vec![0; classes.len()],
@@ -472,6 +478,11 @@ impl<'a> Solve<'a> {
             types,
             pools,
             classes,
+            target_room: room::RoomTree::from_rooms(
+                dim_count,
+                targets.iter().map(|t| t.free.as_slice()),
+            ),
+            claim_room: room::RoomTree::new(dim_count),
             targets,
             claims: Vec::new(),
             masks: HashMap::new(),
@@ -1409,10 +1420,12 @@ impl<'a> Solve<'a> {
 
     fn place_on_targets(&mut self, c: usize, a: usize, reqs: &Requirements, n: usize) -> usize {
         let mut left = n;
-        for ti in 0..self.targets.len() {
-            if left == 0 {
+        let mut from = 0;
+        while left > 0 {
+            let Some(ti) = self.target_room.next_fit(from, &self.classes[c].req) else {
                 break;
-            }
+            };
+            from = ti + 1;
             let class = &self.classes[c];
             let t = &self.targets[ti];
             if untolerated(&t.taints, class.tolerations).is_some()
@@ -1440,6 +1453,7 @@ impl<'a> Solve<'a> {
             let t = &mut self.targets[ti];
             add_scaled(&mut t.free, &req, -(k as i64));
             t.ports.extend(ports);
+            self.target_room.set(ti, &self.targets[ti].free);
             self.record(c, k, Place::Target(ti));
             left -= k;
         }
@@ -1549,14 +1563,13 @@ impl<'a> Solve<'a> {
     fn place_on_claims(&mut self, c: usize, a: usize, id: u32, n: usize) -> usize {
         let mut left = n;
         let mut pool_masks: Vec<Option<Option<Rc<Mask>>>> = vec![None; self.pools.len()];
-        for ci in 0..self.claims.len() {
-            if left == 0 {
+        let mut from = 0;
+        while left > 0 {
+            let Some(ci) = self.claim_room.next_fit(from, &self.classes[c].req) else {
                 break;
-            }
+            };
+            from = ci + 1;
             let p = self.claims[ci].pool;
-            if !fits(&self.classes[c].req, &self.claims[ci].headroom) {
-                continue;
-            }
             let mask = match &pool_masks[p] {
                 Some(m) => m.clone(),
                 None => {
@@ -1653,6 +1666,7 @@ impl<'a> Solve<'a> {
             claim.reqs = reqs;
             claim.reqs_id = merged;
             claim.ports.extend(ports);
+            self.claim_room.set(ci, &self.claims[ci].headroom);
             self.record(c, k, Place::Claim(ci));
             left -= k;
         }
@@ -1907,6 +1921,8 @@ impl<'a> Solve<'a> {
                     pods: Vec::new(),
                     topo: NodeTopology::new(self.topo.groups.len()),
                 });
+                self.claim_room
+                    .push(&self.claims[self.claims.len() - 1].headroom);
                 let ci = self.claims.len() - 1;
                 for &(cl, k) in &pattern {
                     let ports = self.classes[cl].host_ports.to_vec();
@@ -1949,6 +1965,8 @@ impl<'a> Solve<'a> {
                 pods: Vec::new(),
                 topo: NodeTopology::new(self.topo.groups.len()),
             });
+            self.claim_room
+                .push(&self.claims[self.claims.len() - 1].headroom);
             let ci = self.claims.len() - 1;
             for &(cl, k) in &pattern {
                 let ports = self.classes[cl].host_ports.to_vec();
