@@ -1,8 +1,8 @@
 //! The benchmark harness: workload generators (Karpenter's own scheduling-benchmark mix from
 //! `kubernetes-sigs/karpenter: pkg/controllers/provisioning/scheduling/scheduling_benchmark_test.go`,
 //! its synthetic 400-type catalog, a fragmented cluster to consolidate), all as snapshot text so
-//! parsing is measured too; a Karpenter-style first-fit-decreasing [`baseline`]; and peak-memory
-//! probes.
+//! parsing is measured too; a Karpenter-style first-fit-decreasing [`baseline`]; peak-memory
+//! probes; and the [`plot`] the scale table draws.
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -11,6 +11,8 @@ use karpenter_solver::{Catalog, Snapshot, LABEL_CAPACITY_TYPE, LABEL_INSTANCE_TY
 use serde_json::{json, Value};
 
 pub mod baseline;
+pub mod plot;
+mod png;
 
 pub use baseline::{first_fit_decreasing, BaselineNode, BaselinePlan};
 
