@@ -1,49 +1,47 @@
-//! Criterion benches for provision, grouped by verb, ids like `pods=1000/types=aws`.
+//! Criterion benches for `provision` at Karpenter's benchmark sizes, ids like
+//! `provision/karpenter/pods=1000/types=aws-default`.
+//!
+//! Sizes 1, 100, 1,000 and 5,000; `KS_BENCH_FULL=1` adds 10,000, 20,000 and 100,000.
+//! `cargo bench -p karpenter-solver-benches -- --test` runs each once (as CI does).
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use karpenter_solver::{provision, Catalog, Options, Snapshot};
-use karpenter_solver_benches::{snapshot, synthetic_catalog, Mix};
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
+use karpenter_solver::{provision, Options, Snapshot};
+use karpenter_solver_benches::{catalog, snapshot, Mix, CATALOGS};
+
+fn full() -> bool {
+    std::env::var_os("KS_BENCH_FULL").is_some_and(|v| v != "0")
+}
 
 fn bench_provision(c: &mut Criterion) {
-    let quick = std::env::var_os("KS_BENCH_QUICK").is_some();
-    let sizes: &[usize] = if quick {
-        &[1, 100]
-    } else {
-        &[1, 100, 1000, 5000, 10000, 20000]
-    };
-    let catalogs = [
-        ("aws", Catalog::aws_default()),
-        (
-            "synthetic400",
-            Catalog::from_slice(synthetic_catalog().as_bytes()).expect("synthetic catalog parses"),
-        ),
-    ];
+    let mut sizes = vec![1, 100, 1000, 5000];
+    if full() {
+        sizes.extend([10_000, 20_000, 100_000]);
+    }
     let mut group = c.benchmark_group("provision");
+    // Large solves take seconds each: ten samples, one iteration per sample.
     group.sample_size(10);
-    for (name, catalog) in &catalogs {
-        for &n in sizes {
-            let snap = Snapshot::from_slice(snapshot(n, Mix::Karpenter).as_bytes())
-                .expect("snapshot parses");
-            group.bench_with_input(
-                BenchmarkId::from_parameter(format!("pods={n}/types={name}")),
-                &snap,
-                |b, s| {
-                    b.iter(|| {
-                        provision(s, catalog, &Options::default()).expect("provision succeeds")
-                    })
-                },
-            );
+    group.sampling_mode(SamplingMode::Flat);
+    group.measurement_time(Duration::from_secs(10));
+    for name in CATALOGS {
+        let catalog = catalog(name).expect("a known catalog");
+        for mix in [Mix::Karpenter, Mix::Preferred] {
+            for &n in &sizes {
+                let snap = Snapshot::from_slice(snapshot(n, mix).as_bytes())
+                    .expect("generated snapshot parses");
+                group.bench_with_input(
+                    BenchmarkId::new(mix.name(), format!("pods={n}/types={name}")),
+                    &snap,
+                    |b, s| {
+                        b.iter(|| {
+                            provision(s, &catalog, &Options::default()).expect("provision succeeds")
+                        })
+                    },
+                );
+            }
         }
     }
-    group.finish();
-
-    let mut group = c.benchmark_group("parse");
-    group.sample_size(10);
-    let n = if quick { 1000 } else { 100_000 };
-    let text = snapshot(n, Mix::Karpenter);
-    group.bench_function(format!("pods={n}"), |b| {
-        b.iter(|| Snapshot::from_slice(text.as_bytes()).expect("parses"))
-    });
     group.finish();
 }
 
