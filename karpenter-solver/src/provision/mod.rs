@@ -242,7 +242,7 @@ type DomainBatch = (Vec<(String, String)>, usize);
 struct Solve<'a> {
     snapshot: &'a Snapshot,
     dims: Dims,
-    keys: TypeKeys,
+    keys: TypeKeys<'a>,
     types: Vec<TypeInfo<'a>>,
     pools: Vec<PoolInfo<'a>>,
     classes: Vec<Class<'a>>,
@@ -1197,8 +1197,8 @@ impl<'a> Solve<'a> {
                             o.capacity_type.as_str()
                         });
                     }
-                } else if let Some(v) = ti.labels.get(&r.key) {
-                    values.insert(v.as_str());
+                } else if let Some(v) = ti.label(&r.key) {
+                    values.insert(v);
                 }
             }
             if values.len() < min as usize {
@@ -1258,8 +1258,8 @@ impl<'a> Solve<'a> {
                         o.capacity_type.as_str()
                     });
                 }
-            } else if let Some(v) = ti.labels.get(key) {
-                seen.insert(v.as_str());
+            } else if let Some(v) = ti.label(key) {
+                seen.insert(v);
             } else if let Some(r) = merged.get(key) {
                 if !r.is_complement() {
                     seen.extend(r.values().iter().map(String::as_str));
@@ -2224,7 +2224,7 @@ impl<'a> Solve<'a> {
                 let value = match r.key.as_str() {
                     LABEL_ZONE => Some(fit.offering.zone.clone()),
                     LABEL_CAPACITY_TYPE => Some(fit.offering.capacity_type.as_str().to_owned()),
-                    key => ti.labels.get(key).cloned().or_else(|| {
+                    key => ti.label(key).map(str::to_owned).or_else(|| {
                         class.alternatives[a]
                             .reqs
                             .get(key)

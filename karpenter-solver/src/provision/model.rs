@@ -93,63 +93,84 @@ pub(crate) fn copies(need: &[i64], room: &[i64]) -> i64 {
 pub(crate) struct TypeInfo<'a> {
     pub it: &'a InstanceType,
     pub alloc: Vec<i64>,
-    /// Labels, with `kubernetes.io/os` and `kubernetes.io/arch` defaulted to `linux`/`amd64`
-    /// when the catalog leaves them out.
-    pub labels: Labels,
 }
 
 /// Whether `key` is decided by the instance type and offering rather than the pool.
-pub(crate) struct TypeKeys(BTreeSet<String>);
+pub(crate) struct TypeKeys<'a>(Vec<&'a str>);
 
-impl TypeKeys {
-    pub fn new(catalog: &Catalog) -> TypeKeys {
-        let mut keys: BTreeSet<String> = [
+impl<'a> TypeKeys<'a> {
+    pub fn new(catalog: &'a Catalog) -> TypeKeys<'a> {
+        // Few distinct keys across thousands of types: a sorted list searched by bisection
+        // beats hashing every label key of every type.
+        let mut keys: Vec<&'a str> = vec![
             LABEL_INSTANCE_TYPE,
             LABEL_ZONE,
             LABEL_CAPACITY_TYPE,
             LABEL_ARCH,
             LABEL_OS,
-        ]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
+        ];
+        keys.sort_unstable();
         for t in &catalog.instance_types {
-            keys.extend(t.labels.keys().cloned());
+            for k in t.labels.keys() {
+                if let Err(at) = keys.binary_search(&k.as_str()) {
+                    keys.insert(at, k.as_str());
+                }
+            }
         }
         TypeKeys(keys)
     }
 
     pub fn contains(&self, key: &str) -> bool {
-        self.0.contains(key)
+        self.0.binary_search(&key).is_ok()
     }
 }
 
 impl<'a> TypeInfo<'a> {
     pub fn new(it: &'a InstanceType, dims: &Dims) -> TypeInfo<'a> {
-        let mut labels = it.labels.clone();
-        labels
-            .entry(LABEL_OS.into())
-            .or_insert_with(|| "linux".into());
-        labels
-            .entry(LABEL_ARCH.into())
-            .or_insert_with(|| "amd64".into());
-        labels.insert(LABEL_INSTANCE_TYPE.into(), it.name.clone());
         let a = it.allocatable();
         TypeInfo {
             it,
             alloc: dims.vector(&a, 0),
-            labels,
+        }
+    }
+
+    /// Every label of the type, as [`Self::label`] reads them.
+    pub fn labels(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
+        let it = self.it;
+        let defaults = [(LABEL_OS, "linux"), (LABEL_ARCH, "amd64")]
+            .into_iter()
+            .filter(move |(k, _)| !it.labels.contains_key(*k));
+        it.labels
+            .iter()
+            .filter(|(k, _)| k.as_str() != LABEL_INSTANCE_TYPE)
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .chain(defaults)
+            .chain(std::iter::once((LABEL_INSTANCE_TYPE, it.name.as_str())))
+    }
+
+    /// The type's label `key`: its name for the instance-type label, `kubernetes.io/os` and
+    /// `kubernetes.io/arch` defaulted to `linux`/`amd64` when the catalog leaves them out.
+    /// Read in place rather than copied, as a solve sees the whole catalog every call.
+    pub fn label(&self, key: &str) -> Option<&'a str> {
+        if key == LABEL_INSTANCE_TYPE {
+            return Some(self.it.name.as_str());
+        }
+        match self.it.labels.get(key) {
+            Some(v) => Some(v.as_str()),
+            None if key == LABEL_OS => Some("linux"),
+            None if key == LABEL_ARCH => Some("amd64"),
+            None => None,
         }
     }
 
     /// Whether the type's labels and some available offering satisfy `reqs` on every key
     /// the type decides.
-    pub fn admits(&self, reqs: &Requirements, keys: &TypeKeys) -> bool {
+    pub fn admits(&self, reqs: &Requirements, keys: &TypeKeys<'_>) -> bool {
         for r in reqs.iter() {
             if r.key == LABEL_ZONE || r.key == LABEL_CAPACITY_TYPE || !keys.contains(&r.key) {
                 continue;
             }
-            if !r.matches(self.labels.get(&r.key).map(String::as_str)) {
+            if !r.matches(self.label(&r.key)) {
                 return false;
             }
         }
@@ -243,7 +264,7 @@ impl<'a> PoolInfo<'a> {
     pub fn new(
         pool: &'a NodePool,
         types: &[TypeInfo<'_>],
-        keys: &TypeKeys,
+        keys: &TypeKeys<'_>,
         daemon_sets: &[DaemonSet],
         dims: &Dims,
         used_capacity: &Resources,
@@ -348,8 +369,8 @@ pub(crate) fn daemon_overhead(
         return ovh;
     }
     let mut node_reqs = template.clone();
-    for (k, v) in &t.labels {
-        node_reqs.add(Requirement::single(k.clone(), v.clone()));
+    for (k, v) in t.labels() {
+        node_reqs.add(Requirement::single(k.to_owned(), v.to_owned()));
     }
     for d in daemon_sets {
         if daemon_runs(d, &node_reqs, taints) {
@@ -648,7 +669,7 @@ pub(crate) fn blocking<'t>(
 }
 
 /// Whether `key` may be required by a pod without the pool defining it.
-pub(crate) fn allow_undefined(keys: &TypeKeys) -> impl Fn(&str) -> bool + '_ {
+pub(crate) fn allow_undefined<'k>(keys: &'k TypeKeys<'_>) -> impl Fn(&str) -> bool + 'k {
     move |k: &str| keys.contains(k) || (is_well_known_label(k) && k != LABEL_HOSTNAME)
 }
 
