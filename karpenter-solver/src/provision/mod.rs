@@ -419,7 +419,9 @@ impl<'a> Solve<'a> {
                 let Some(node) = p.node_name.as_deref() else {
                     continue;
                 };
-                if !p.is_active() {
+                // A pod of a node being deleted is placed again by this solve: counted where
+                // it lands, not also where it is leaving.
+                if !p.is_active() || pending.binary_search(&i).is_ok() {
                     continue;
                 }
                 let Some(labels) = node_labels_by_name.get(node) else {
