@@ -134,10 +134,12 @@ struct Claim {
     reqs_id: u32,
     /// An upper bound on the room left in any of the cheapest types, for quick rejection.
     headroom: Vec<i64>,
-    /// Positions in the pool's `types` still able to hold everything, cheapest first.
-    types: Vec<usize>,
+    /// Positions in the pool's `types` still able to hold everything, cheapest first. Shared
+    /// by the claims a packing repeats until one of them changes: up to a thousand entries
+    /// each, on tens of thousands of claims.
+    types: Rc<[usize]>,
     /// Launch price of each of `types`.
-    prices: Vec<f64>,
+    prices: Rc<[f64]>,
     /// The cheapest launch price; filling the claim never raises it.
     price: f64,
     used: Vec<i64>,
@@ -223,8 +225,11 @@ enum Place {
 
 type MaskKey = (usize, usize, u32, bool);
 
+/// Types, their launch prices and the headroom of every claim a steady packing repeats.
+type SteadyLaunch = (Rc<[usize]>, Rc<[f64]>, Vec<i64>);
+
 /// Pool, requirement set and types of a claim: what decides where it may launch.
-type LaunchKey = (usize, u32, Vec<usize>);
+type LaunchKey = (usize, u32, Rc<[usize]>);
 
 /// A packing (classes and counts), its requirement set, what it uses, and the pool types
 /// that hold it.
@@ -681,8 +686,8 @@ impl<'a> Solve<'a> {
             claim.pods.extend(moved.pods);
             claim.reqs = self.reqs.get(merged).clone();
             claim.reqs_id = merged;
-            claim.types = types;
-            claim.prices = prices;
+            claim.types = types.into();
+            claim.prices = prices.into();
             claim.price = price;
             claim.headroom = headroom;
             claim.used = used;
@@ -760,7 +765,12 @@ impl<'a> Solve<'a> {
                     if !claim.types.iter().any(|&j| fits_now(j)) {
                         continue;
                     }
-                    claim.types.retain(|&j| fits_now(j));
+                    claim.types = claim
+                        .types
+                        .iter()
+                        .copied()
+                        .filter(|&j| fits_now(j))
+                        .collect();
                     claim.headroom = max_room(pool, &self.types, &claim.types, &used);
                     claim.used = used;
                     claim.reqs_id = merged;
@@ -788,8 +798,8 @@ impl<'a> Solve<'a> {
                     reqs: Requirements::new(),
                     reqs_id: mask.merged_id,
                     headroom,
-                    types,
-                    prices: Vec::new(),
+                    types: types.into(),
+                    prices: Rc::from([]),
                     price: 0.0,
                     used: req.clone(),
                     ports: Vec::new(),
@@ -801,8 +811,7 @@ impl<'a> Solve<'a> {
         }
         let mut total = 0.0;
         for claim in &mut alternative {
-            let (types, prices) =
-                self.priced(claim.pool, std::mem::take(&mut claim.types), claim.reqs_id);
+            let (types, prices) = self.priced(claim.pool, claim.types.to_vec(), claim.reqs_id);
             let Some(&first) = types.first() else { return };
             total += self
                 .launch(
@@ -813,8 +822,8 @@ impl<'a> Solve<'a> {
                 .map_or(f64::INFINITY, |o| o.price);
             claim.headroom = self.headroom(claim.pool, &types, &prices, &claim.used);
             claim.price = prices[0];
-            claim.types = types;
-            claim.prices = prices;
+            claim.types = types.into();
+            claim.prices = prices.into();
             claim.reqs = self.reqs.get(claim.reqs_id).clone();
         }
         let ours: f64 = (0..self.claims.len()).map(|i| self.claim_price(i)).sum();
@@ -1610,7 +1619,7 @@ impl<'a> Solve<'a> {
             // pods it can still take. Growing a claim into a dearer type is a new claim's job,
             // where the packing is chosen by cost.
             let mut best = 0i64;
-            for (&j, &price) in claim.types.iter().zip(&claim.prices) {
+            for (&j, &price) in claim.types.iter().zip(claim.prices.iter()) {
                 if price > claim.price * (1.0 + 1e-9) {
                     break;
                 }
@@ -1652,7 +1661,7 @@ impl<'a> Solve<'a> {
                 claim
                     .types
                     .iter()
-                    .zip(&claim.prices)
+                    .zip(claim.prices.iter())
                     .filter(|(&j, _)| keep(j))
                     .map(|(&j, &price)| (j, price))
                     .unzip()
@@ -1661,8 +1670,8 @@ impl<'a> Solve<'a> {
             let reqs = self.reqs.get(merged).clone();
             let headroom = self.headroom(p, &types, &prices, &used);
             let claim = &mut self.claims[ci];
-            claim.types = types;
-            claim.prices = prices;
+            claim.types = types.into();
+            claim.prices = prices.into();
             claim.headroom = headroom;
             claim.used = used;
             claim.reqs = reqs;
@@ -1891,11 +1900,11 @@ impl<'a> Solve<'a> {
             let pool = &self.pools[p];
             pool.limits_left.is_none() && !types.iter().any(|&j| self.has_reserved[pool.types[j]])
         };
-        let mut launch_once: Option<(Vec<usize>, Vec<f64>, Vec<i64>)> = None;
+        let mut launch_once: Option<SteadyLaunch> = None;
         if steady {
             let (fitting, prices) = self.priced(p, types.clone(), merged);
             let headroom = self.headroom(p, &fitting, &prices, &used);
-            launch_once = Some((fitting, prices, headroom));
+            launch_once = Some((fitting.into(), prices.into(), headroom));
         }
         loop {
             let seed = pattern[0].1;
@@ -1958,8 +1967,8 @@ impl<'a> Solve<'a> {
                 pool: p,
                 reqs: reqs.clone(),
                 reqs_id: merged,
-                types: fitting,
-                prices,
+                types: fitting.into(),
+                prices: prices.into(),
                 price,
                 headroom,
                 used: used.clone(),
