@@ -224,3 +224,24 @@ pub(crate) fn assignment_bound(shapes: &[Shape], types: &BTreeMap<usize, BoundTy
     }
     (best_v.max(0.0)) * (1.0 - 1e-9)
 }
+
+/// A floor from integrality alone: some node holds each pod, so the plan costs at least the
+/// cheapest type any one pod fits, for the pod whose cheapest is dearest. It beats the
+/// relaxations when few pods are placed (one pod: the exact price of its node).
+pub(crate) fn one_node_bound(shapes: &[Shape], types: &BTreeMap<usize, BoundType>) -> f64 {
+    shapes
+        .iter()
+        .filter(|s| s.count > 0)
+        .filter_map(|s| {
+            s.types
+                .iter()
+                .filter_map(|t| types.get(t))
+                .filter(|bt| {
+                    bt.price.is_finite() && s.req.iter().zip(&bt.room).all(|(q, r)| q <= r)
+                })
+                .map(|bt| bt.price)
+                .reduce(f64::min)
+        })
+        .fold(0.0, f64::max)
+        * (1.0 - 1e-9)
+}

@@ -2717,7 +2717,8 @@ impl<'a> Solve<'a> {
             .map(|((req, types), count)| bound::Shape { req, count, types })
             .collect();
         // All are floors; the assignment relaxation is usually the highest.
-        let assignment = bound::assignment_bound(&shapes, &bound_types);
+        let assignment = bound::assignment_bound(&shapes, &bound_types)
+            .max(bound::one_node_bound(&shapes, &bound_types));
         bound::lp_bound(&shapes, &bound_types)
             .into_iter()
             .fold(per_resource.max(assignment), f64::max)
