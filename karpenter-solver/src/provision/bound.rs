@@ -143,14 +143,24 @@ pub(crate) fn assignment_bound(shapes: &[Shape], types: &BTreeMap<usize, BoundTy
         .enumerate()
         .map(|(i, (&t, _))| (t, i))
         .collect();
+    // A type no cheaper and with no more room in any demanded resource than another of the
+    // same set is never the cheapest charge: only the undominated ones are searched (and a
+    // dominating type fits every pod the dominated one does).
+    let mut undominated: Vec<(&BTreeSet<usize>, Vec<usize>)> = Vec::new();
     let served: Vec<(f64, Vec<f64>, Vec<usize>)> = shapes
         .iter()
         .map(|s| {
             let req: Vec<f64> = used.iter().map(|&d| s.req[d] as f64 / demand[d]).collect();
-            let ts = s
-                .types
-                .iter()
-                .filter_map(|t| idx.get(t).copied())
+            let front = match undominated.iter().find(|(set, _)| *set == &s.types) {
+                Some((_, front)) => front.clone(),
+                None => {
+                    let front = pareto(&s.types, &idx, &cands);
+                    undominated.push((&s.types, front.clone()));
+                    front
+                }
+            };
+            let ts = front
+                .into_iter()
                 .filter(|&i| s.req.iter().zip(&keys[i].room).all(|(q, r)| q <= r))
                 .collect();
             (s.count as f64, req, ts)
@@ -223,6 +233,27 @@ pub(crate) fn assignment_bound(shapes: &[Shape], types: &BTreeMap<usize, BoundTy
         }
     }
     (best_v.max(0.0)) * (1.0 - 1e-9)
+}
+
+/// Positions in `cands` of the types of `set` that no other of them beats: as cheap, and at
+/// least as much room in every resource (ties keep the first).
+fn pareto(
+    set: &BTreeSet<usize>,
+    idx: &BTreeMap<usize, usize>,
+    cands: &[(f64, Vec<f64>)],
+) -> Vec<usize> {
+    let mut order: Vec<usize> = set.iter().filter_map(|t| idx.get(t).copied()).collect();
+    order.sort_by(|&a, &b| cands[a].0.total_cmp(&cands[b].0).then(a.cmp(&b)));
+    let mut kept: Vec<usize> = Vec::new();
+    for i in order {
+        let beaten = kept.iter().any(|&k| {
+            cands[k].0 <= cands[i].0 && cands[k].1.iter().zip(&cands[i].1).all(|(a, b)| a >= b)
+        });
+        if !beaten {
+            kept.push(i);
+        }
+    }
+    kept
 }
 
 /// A floor from integrality alone: some node holds each pod, so the plan costs at least the
