@@ -25,7 +25,7 @@ use crate::node_pool::{ConsolidationPolicy, NodePool};
 use crate::options::Options;
 use crate::plan::{Blocked, Command, ConsolidationPlan, NewNodeClaim, PodMove};
 use crate::pod::Pod;
-use crate::provision::{lower_bound_of_pending, provision_in, ReservedMode};
+use crate::provision::{lower_bound_of, provision_in, ReservedMode};
 use crate::resources::Resources;
 use crate::snapshot::Snapshot;
 
@@ -102,9 +102,12 @@ fn latest_timestamp(snapshot: &Snapshot) -> DateTime<Utc> {
 /// What a replacement may keep: instance types and capacity types.
 type Narrowed = (Arc<[String]>, Vec<String>);
 
-/// A replacement's type list (by address: claims of one packing share it), zones and
-/// capacity types: what decides its worst launch prices.
-type ListKey = (usize, Vec<String>, Vec<String>);
+/// A replacement's type list with its zones and capacity types (what decides its worst launch
+/// prices), numbered in the order first seen; claims of one packing share it.
+type ListKey = usize;
+
+/// A replacement's zones and capacity types, and the list they were worked out as.
+type SeenList<'r> = (&'r [String], Vec<String>, ListKey);
 
 /// A type list's worst launch prices with the types' positions, cheapest first.
 type SortedWorst = Rc<[(f64, usize)]>;
@@ -116,17 +119,6 @@ struct Cut {
     len: usize,
     cts: Vec<String>,
     key: ListKey,
-}
-
-impl Cut {
-    /// The dearest worst price among the types that stay.
-    fn worst(&self) -> f64 {
-        if self.len == 0 {
-            0.0
-        } else {
-            self.order[self.len - 1].0
-        }
-    }
 }
 
 /// A worst launch price, ordered for a max-heap (prices are finite or infinite, never NaN).
@@ -938,7 +930,9 @@ impl<'a> Consolidation<'a> {
         }
         // Replacements from one packing share their type list (and mostly their zones and
         // capacity types): each list's worst prices, sorted, are worked out once.
-        let mut lists: HashMap<ListKey, (SortedWorst, f64)> = HashMap::new();
+        let mut lists: Vec<(SortedWorst, f64)> = Vec::new();
+        // By the list's address, the zones and capacity types of each list worked out.
+        let mut seen: HashMap<usize, Vec<SeenList<'_>>> = HashMap::new();
         // Per replacement: the list's types by worst launch price, how many of them stay,
         // and its capacity types.
         let mut cut: Vec<Cut> = Vec::with_capacity(replacements.len());
@@ -947,14 +941,15 @@ impl<'a> Consolidation<'a> {
             if cts.iter().any(|c| c == "spot") && cts.iter().any(|c| c == "on-demand") {
                 cts.retain(|c| c == "spot" || c == "reserved");
             }
-            let key = (
-                Arc::as_ptr(&r.instance_types) as *const String as usize,
-                r.zones.clone(),
-                cts.clone(),
-            );
-            let (order, removed_min) = lists
-                .entry(key.clone())
-                .or_insert_with(|| {
+            let at = seen
+                .entry(Arc::as_ptr(&r.instance_types) as *const String as usize)
+                .or_default();
+            let key = match at
+                .iter()
+                .find(|(zones, c, _)| *zones == r.zones.as_slice() && *c == cts)
+            {
+                Some(&(_, _, key)) => key,
+                None => {
                     let mut order: Vec<(f64, usize)> = r
                         .instance_types
                         .iter()
@@ -967,9 +962,12 @@ impl<'a> Consolidation<'a> {
                         .iter()
                         .filter_map(|t| removed_types.get(t.as_str()).copied())
                         .fold(f64::INFINITY, f64::min);
-                    (order.into(), removed_min)
-                })
-                .clone();
+                    lists.push((order.into(), removed_min));
+                    at.push((r.zones.as_slice(), cts.clone(), lists.len() - 1));
+                    lists.len() - 1
+                }
+            };
+            let (order, removed_min) = lists[key].clone();
             let limit = (removed - (total - r.price)).min(removed_min);
             let kept = order.partition_point(|&(w, _)| w < limit);
             let needed = if spot_to_spot && cts.first().map(String::as_str) == Some("spot") {
@@ -993,8 +991,8 @@ impl<'a> Consolidation<'a> {
                 first.truncate(SPOT_TO_SPOT_MIN_TYPES);
                 first.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                 let n = first.len();
-                // Its own list now: keyed apart from the shared one.
-                let key = (usize::MAX - cut.len(), Vec::new(), Vec::new());
+                // Its own list now: keyed apart from the shared ones.
+                let key = usize::MAX - cut.len();
                 cut.push(Cut {
                     order: first.into(),
                     len: n,
@@ -1011,28 +1009,53 @@ impl<'a> Consolidation<'a> {
             }
         }
         // Together, the worst launches must still save: drop the dearest worst-case type of the
-        // replacement with the most to lose until they do. Each list is cut from its dear end;
-        // a heap keeps the replacement with the dearest worst case on top.
-        let mut total_worst: f64 = cut.iter().map(Cut::worst).sum();
-        let mut heap: std::collections::BinaryHeap<(Dearest, std::cmp::Reverse<usize>)> = cut
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.len > 1)
-            .map(|(k, c)| (Dearest(c.worst()), std::cmp::Reverse(k)))
+        // replacements with the most to lose until they do. Replacements whose lists start
+        // alike (claims of one packing) are cut alike, so identical claims keep identical
+        // lists; each list is cut from its dear end, and a heap keeps the group with the
+        // dearest worst case on top.
+        let mut groups: Vec<(usize, f64)> = Vec::new();
+        let mut group_of: Vec<usize> = Vec::with_capacity(cut.len());
+        let mut index: HashMap<(ListKey, usize), usize> = HashMap::new();
+        for (k, c) in cut.iter().enumerate() {
+            let g = *index.entry((c.key, c.len)).or_insert_with(|| {
+                groups.push((k, 0.0));
+                groups.len() - 1
+            });
+            groups[g].1 += 1.0;
+            group_of.push(g);
+        }
+        let mut len: Vec<usize> = groups.iter().map(|&(k, _)| cut[k].len).collect();
+        let worst = |g: usize, len: &[usize]| {
+            let (k, _) = groups[g];
+            if len[g] == 0 {
+                0.0
+            } else {
+                cut[k].order[len[g] - 1].0
+            }
+        };
+        let mut total_worst: f64 = (0..groups.len())
+            .map(|g| groups[g].1 * worst(g, &len))
+            .sum();
+        let mut heap: std::collections::BinaryHeap<(Dearest, std::cmp::Reverse<usize>)> = (0
+            ..groups.len())
+            .filter(|&g| len[g] > 1)
+            .map(|g| (Dearest(worst(g, &len)), std::cmp::Reverse(g)))
             .collect();
         while total_worst >= removed - 1e-12 {
-            let Some((_, std::cmp::Reverse(k))) = heap.pop() else {
+            let Some((_, std::cmp::Reverse(g))) = heap.pop() else {
                 return Err(
                     "the replacements would not cost less than the nodes they replace".to_owned(),
                 );
             };
-            let c = &mut cut[k];
-            let gone = c.worst();
-            c.len -= 1;
-            total_worst += c.worst() - gone;
-            if c.len > 1 {
-                heap.push((Dearest(c.worst()), std::cmp::Reverse(k)));
+            let gone = worst(g, &len);
+            len[g] -= 1;
+            total_worst += groups[g].1 * (worst(g, &len) - gone);
+            if len[g] > 1 {
+                heap.push((Dearest(worst(g, &len)), std::cmp::Reverse(g)));
             }
+        }
+        for (c, &g) in cut.iter_mut().zip(&group_of) {
+            c.len = len[g];
         }
         // Lists cut alike are built once and shared; unchanged ones stay shared with the claim.
         let mut built: HashMap<(ListKey, usize), Arc<[String]>> = HashMap::new();
@@ -1389,14 +1412,25 @@ impl<'a> Consolidation<'a> {
         if managed.is_empty() {
             return 0.0;
         }
-        let pods: Vec<Pod> = self
-            .snapshot
-            .pods
-            .iter()
-            .filter(|p| p.is_active() && !p.is_daemon())
-            .filter(|p| p.node_name.as_deref().is_some_and(|n| managed.contains(n)))
-            .map(|p| {
-                let mut p = p.clone();
+        let pods: Vec<usize> = (0..self.snapshot.pods.len())
+            .filter(|&i| {
+                let p = &self.snapshot.pods[i];
+                p.is_active()
+                    && !p.is_daemon()
+                    && !p.terminating
+                    && p.node_name.as_deref().is_some_and(|n| managed.contains(n))
+            })
+            .collect();
+        // With nothing else to land on, every pod needs managed capacity: the bound alone is
+        // enough, without moving or packing the pods. Otherwise a plan decides which pods the
+        // other nodes hold.
+        if self.snapshot.nodes.len() == managed.len() {
+            return round_price(lower_bound_of(self.snapshot, self.catalog, Some(&pods)));
+        }
+        let pods: Vec<Pod> = pods
+            .into_iter()
+            .map(|i| {
+                let mut p = self.snapshot.pods[i].clone();
                 p.node_name = None;
                 p
             })
@@ -1416,12 +1450,6 @@ impl<'a> Consolidation<'a> {
             daemon_sets: self.snapshot.daemon_sets.clone(),
             warnings: Vec::new(),
         };
-        // With nothing else to land on, every pod needs managed capacity: the bound alone
-        // is enough, without packing the pods. Otherwise a plan decides which pods the other
-        // nodes hold.
-        if snap.nodes.is_empty() {
-            return round_price(lower_bound_of_pending(&snap, self.catalog));
-        }
         provision_in(
             &snap,
             self.catalog,

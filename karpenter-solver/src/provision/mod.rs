@@ -101,11 +101,16 @@ pub(crate) fn provision_in(
     Ok(solve.into_plan())
 }
 
-/// The lower bound alone, as if every pending pod of `snapshot` went to new capacity: the
+/// The lower bound alone for the pods `pods` of `snapshot` (indices, ascending; the pending
+/// pods when `None`), wherever they are bound now, as if every one went to new capacity: the
 /// floor [`provision`] would report had it placed them all on new claims, without the
 /// packing. Pods no pool can launch for add nothing.
-pub(crate) fn lower_bound_of_pending(snapshot: &Snapshot, catalog: &Catalog) -> f64 {
-    let mut solve = Solve::new(snapshot, catalog);
+pub(crate) fn lower_bound_of(
+    snapshot: &Snapshot,
+    catalog: &Catalog,
+    pods: Option<&[usize]>,
+) -> f64 {
+    let mut solve = Solve::with_pending(snapshot, catalog, pods);
     let counts: Vec<(usize, usize)> = solve
         .classes
         .iter()
@@ -301,6 +306,17 @@ struct Solve<'a> {
 
 impl<'a> Solve<'a> {
     fn new(snapshot: &'a Snapshot, catalog: &'a Catalog) -> Solve<'a> {
+        Solve::with_pending(snapshot, catalog, None)
+    }
+
+    /// A solve for the snapshot's pending pods, or for `pending` (pod indices, ascending) when
+    /// given.
+    fn with_pending(
+        snapshot: &'a Snapshot,
+        catalog: &'a Catalog,
+        pending: Option<&[usize]>,
+    ) -> Solve<'a> {
+        let chosen = pending;
         let dims = Dims::new(snapshot);
         let keys = TypeKeys::new(catalog);
         let types: Vec<TypeInfo<'a>> = catalog
@@ -333,16 +349,19 @@ impl<'a> Solve<'a> {
             .filter(|n| n.deleting)
             .map(|n| n.name.as_str())
             .collect();
-        let pending: Vec<usize> = (0..snapshot.pods.len())
-            .filter(|&i| {
-                let p = &snapshot.pods[i];
-                p.is_pending()
-                    || (p.is_active()
-                        && !p.terminating
-                        && !p.is_daemon()
-                        && p.node_name.as_deref().is_some_and(|n| deleting.contains(n)))
-            })
-            .collect();
+        let pending: Vec<usize> = match chosen {
+            Some(pods) => pods.to_vec(),
+            None => (0..snapshot.pods.len())
+                .filter(|&i| {
+                    let p = &snapshot.pods[i];
+                    p.is_pending()
+                        || (p.is_active()
+                            && !p.terminating
+                            && !p.is_daemon()
+                            && p.node_name.as_deref().is_some_and(|n| deleting.contains(n)))
+                })
+                .collect(),
+        };
         let mut classes = classes(snapshot, &pending, &dims);
         let mut topo = Topology::default();
         let soft_taints = snapshot
