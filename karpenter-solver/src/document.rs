@@ -1,13 +1,47 @@
 //! Reading YAML and JSON documents into values, with faults located by line and column.
 
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::error::{Error, ObjectRef};
 
+/// A document, or an item of one, not yet read into a tree when it came as JSON: each item is
+/// read when its turn comes, so a large snapshot is never held as one tree of values.
+pub(crate) enum Doc<'a> {
+    Value(Value),
+    Raw(&'a RawValue),
+}
+
+impl Doc<'_> {
+    /// The document as a tree of values.
+    pub(crate) fn into_value(self, document: &'static str) -> Result<Value, Error> {
+        match self {
+            Doc::Value(v) => Ok(v),
+            // The text was checked as JSON when it was split; reading it cannot fail, but a
+            // failure would still be reported rather than a panic.
+            Doc::Raw(r) => serde_json::from_str(r.get()).map_err(|e| Error::Document {
+                document,
+                message: e.to_string(),
+            }),
+        }
+    }
+}
+
 /// Parses `bytes` as JSON (when it starts with `{` or `[`) or as a YAML stream of one or more
 /// documents, returning each non-empty document.
 pub(crate) fn parse_documents(bytes: &[u8], document: &'static str) -> Result<Vec<Value>, Error> {
+    parse_docs(bytes, document)?
+        .into_iter()
+        .map(|d| d.into_value(document))
+        .collect()
+}
+
+/// [`parse_documents`], leaving JSON as checked raw text to be read piece by piece.
+pub(crate) fn parse_docs<'a>(
+    bytes: &'a [u8],
+    document: &'static str,
+) -> Result<Vec<Doc<'a>>, Error> {
     let text = std::str::from_utf8(bytes).map_err(|e| Error::Document {
         document,
         message: format!(
@@ -17,7 +51,10 @@ pub(crate) fn parse_documents(bytes: &[u8], document: &'static str) -> Result<Ve
     })?;
     let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        let value: Value = serde_json::from_str(trimmed).map_err(|e| {
+        let value: &RawValue = serde_json::from_str(trimmed).map_err(|e| {
+            // Reading into values words some faults better ("trailing comma" where raw
+            // splitting says "key must be a string"): on failure, ask it.
+            let e = serde_json::from_str::<Value>(trimmed).err().unwrap_or(e);
             // Offsets are relative to the trimmed text; count the lines trimmed away.
             let skipped = &text[..text.len() - trimmed.len()];
             let skipped_lines = skipped.matches('\n').count() as u64;
@@ -29,7 +66,7 @@ pub(crate) fn parse_documents(bytes: &[u8], document: &'static str) -> Result<Ve
                 message: strip_position(&e.to_string()),
             }
         })?;
-        return Ok(vec![value]);
+        return Ok(vec![Doc::Raw(value)]);
     }
     let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| {
         let (line, column) = e
@@ -44,7 +81,11 @@ pub(crate) fn parse_documents(bytes: &[u8], document: &'static str) -> Result<Ve
             message: first_line(&e.to_string()),
         }
     })?;
-    Ok(docs.into_iter().filter(|d| !d.is_null()).collect())
+    Ok(docs
+        .into_iter()
+        .filter(|d| !d.is_null())
+        .map(Doc::Value)
+        .collect())
 }
 
 fn strip_position(message: &str) -> String {

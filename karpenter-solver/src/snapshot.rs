@@ -4,10 +4,11 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::daemon_set::DaemonSet;
-use crate::document::{from_value, join_path, kind_of, parse_documents, RawQuantity, RawString};
+use crate::document::{from_value, join_path, kind_of, parse_docs, Doc, RawQuantity, RawString};
 use crate::duration::parse_duration_seconds;
 use crate::error::{Error, ObjectRef};
 use crate::instance_type::convert_resources;
@@ -76,14 +77,15 @@ impl Snapshot {
     /// naming the object (`Kind/namespace/name`) and the field at fault, such as a bad
     /// quantity, an unknown operator or a negative request.
     pub fn from_slice(bytes: &[u8]) -> Result<Snapshot, Error> {
-        let docs = parse_documents(bytes, "snapshot")?;
-        let mut items: Vec<(String, Value)> = Vec::new();
+        let docs = parse_docs(bytes, "snapshot")?;
+        let mut items: Vec<(String, Doc<'_>)> = Vec::new();
         for (d, doc) in docs.into_iter().enumerate() {
             collect_items(doc, &format!("document[{d}]"), &mut items)?;
         }
         let mut snapshot = Snapshot::default();
         let mut ignored: BTreeMap<String, usize> = BTreeMap::new();
         for (position, item) in items {
+            let item = item.into_value("snapshot")?;
             let kind = item
                 .get("kind")
                 .and_then(Value::as_str)
@@ -129,7 +131,80 @@ impl Snapshot {
     }
 }
 
-fn collect_items(doc: Value, position: &str, out: &mut Vec<(String, Value)>) -> Result<(), Error> {
+/// Splits a document into its objects, in order, flattening `List`s (any kind ending in
+/// `List`, or an object with `items` and no `kind`) and arrays.
+fn collect_items<'a>(
+    doc: Doc<'a>,
+    position: &str,
+    out: &mut Vec<(String, Doc<'a>)>,
+) -> Result<(), Error> {
+    let raw = match doc {
+        Doc::Value(v) => return collect_values(v, position, out),
+        Doc::Raw(r) => r,
+    };
+    let bad = |e: serde_json::Error| Error::Document {
+        document: "snapshot",
+        message: format!("{position}: {e}"),
+    };
+    match raw.get().trim_start().as_bytes().first() {
+        Some(b'{') => {
+            // Only the top level is read here; an object's body stays text until converted.
+            let map: BTreeMap<String, &'a RawValue> =
+                serde_json::from_str(raw.get()).map_err(bad)?;
+            let kind: Option<Value> = match map.get("kind") {
+                Some(k) => Some(serde_json::from_str(k.get()).map_err(bad)?),
+                None => None,
+            };
+            let is_list = kind
+                .as_ref()
+                .and_then(Value::as_str)
+                .is_some_and(|k| k.ends_with("List"))
+                || (kind.is_none() && map.contains_key("items"));
+            if !is_list {
+                out.push((position.to_owned(), Doc::Raw(raw)));
+                return Ok(());
+            }
+            let Some(items) = map.get("items") else {
+                return Ok(());
+            };
+            match items.get().trim_start().as_bytes().first() {
+                Some(b'[') => {
+                    let list: Vec<&'a RawValue> = serde_json::from_str(items.get()).map_err(bad)?;
+                    for (i, item) in list.into_iter().enumerate() {
+                        collect_items(Doc::Raw(item), &format!("items[{i}]"), out)?;
+                    }
+                    Ok(())
+                }
+                _ => {
+                    let other: Value = serde_json::from_str(items.get()).map_err(bad)?;
+                    collect_values(
+                        Value::Object([("items".to_owned(), other)].into_iter().collect()),
+                        position,
+                        out,
+                    )
+                }
+            }
+        }
+        Some(b'[') => {
+            let list: Vec<&'a RawValue> = serde_json::from_str(raw.get()).map_err(bad)?;
+            for (i, item) in list.into_iter().enumerate() {
+                collect_items(Doc::Raw(item), &format!("[{i}]"), out)?;
+            }
+            Ok(())
+        }
+        _ => {
+            let other: Value = serde_json::from_str(raw.get()).map_err(bad)?;
+            collect_values(other, position, out)
+        }
+    }
+}
+
+/// [`collect_items`] for a document already read into values (YAML).
+fn collect_values<'a>(
+    doc: Value,
+    position: &str,
+    out: &mut Vec<(String, Doc<'a>)>,
+) -> Result<(), Error> {
     match doc {
         Value::Object(mut map) => {
             let is_list = map
@@ -141,7 +216,7 @@ fn collect_items(doc: Value, position: &str, out: &mut Vec<(String, Value)>) -> 
                 match map.remove("items") {
                     Some(Value::Array(list)) => {
                         for (i, item) in list.into_iter().enumerate() {
-                            collect_items(item, &format!("items[{i}]"), out)?;
+                            collect_values(item, &format!("items[{i}]"), out)?;
                         }
                     }
                     Some(Value::Null) | None => {}
@@ -156,13 +231,13 @@ fn collect_items(doc: Value, position: &str, out: &mut Vec<(String, Value)>) -> 
                     }
                 }
             } else {
-                out.push((position.to_owned(), Value::Object(map)));
+                out.push((position.to_owned(), Doc::Value(Value::Object(map))));
             }
             Ok(())
         }
         Value::Array(list) => {
             for (i, item) in list.into_iter().enumerate() {
-                collect_items(item, &format!("[{i}]"), out)?;
+                collect_values(item, &format!("[{i}]"), out)?;
             }
             Ok(())
         }
