@@ -10,6 +10,7 @@
 //! only a few packing decisions.
 
 mod bound;
+mod fast_hash;
 mod model;
 mod room;
 mod topology;
@@ -35,6 +36,7 @@ use crate::resources::Resources;
 use crate::snapshot::Snapshot;
 use crate::taints::{untolerated, Taint};
 
+use fast_hash::FastMap;
 use model::*;
 use topology::{bound_repellers, constraints, Constraint, Kind, NodeTopology, Softness, Topology};
 
@@ -270,25 +272,25 @@ struct Solve<'a> {
     target_room: room::RoomTree,
     /// Headroom of each claim while the packing runs (claims are only added then).
     claim_room: room::RoomTree,
-    masks: HashMap<MaskKey, Option<Rc<Mask>>>,
-    admitted: HashMap<(usize, u32), Option<Rc<Admitted>>>,
+    masks: FastMap<MaskKey, Option<Rc<Mask>>>,
+    admitted: FastMap<(usize, u32), Option<Rc<Admitted>>>,
     reqs: ReqTable,
     /// Per requirement set, per catalog type: the offerings it allows (available, zone and
     /// capacity type admitted).
-    offers: std::cell::RefCell<HashMap<u32, OfferRow>>,
+    offers: std::cell::RefCell<FastMap<u32, OfferRow>>,
     /// Per requirement set: [`Self::best_offers`].
-    best: std::cell::RefCell<HashMap<u32, Rc<[Option<u16>]>>>,
+    best: std::cell::RefCell<FastMap<u32, Rc<[Option<u16>]>>>,
     /// [`Self::launchable`] per pool, requirement set and types, when no reservation is in
     /// play.
-    launch_cache: std::cell::RefCell<HashMap<LaunchKey, Rc<Launchable>>>,
+    launch_cache: std::cell::RefCell<FastMap<LaunchKey, Rc<Launchable>>>,
     /// Per requirement set: [`Self::min_prices`].
-    min_price: std::cell::RefCell<HashMap<u32, Rc<[f64]>>>,
+    min_price: std::cell::RefCell<FastMap<u32, Rc<[f64]>>>,
     /// Catalog types with a reserved offering, whose launch depends on reservations left.
     has_reserved: Vec<bool>,
     /// [`Self::pool_domains`], cached.
-    domain_cache: HashMap<DomainKey, Rc<BTreeSet<String>>>,
+    domain_cache: FastMap<DomainKey, Rc<BTreeSet<String>>>,
     /// [`Self::counted_domains`], cached per group and key.
-    counted_cache: HashMap<(usize, String), Rc<BTreeSet<String>>>,
+    counted_cache: FastMap<(usize, String), Rc<BTreeSet<String>>>,
     /// At most this many types are listed per claim, cheapest first.
     max_types: usize,
     reserved: ReservedLeft,
@@ -511,12 +513,12 @@ impl<'a> Solve<'a> {
             claim_room: room::RoomTree::new(dim_count),
             targets,
             claims: Vec::new(),
-            masks: HashMap::new(),
-            admitted: HashMap::new(),
+            masks: FastMap::default(),
+            admitted: FastMap::default(),
             reqs,
             offers: Default::default(),
-            domain_cache: HashMap::new(),
-            counted_cache: HashMap::new(),
+            domain_cache: FastMap::default(),
+            counted_cache: FastMap::default(),
             best: Default::default(),
             launch_cache: Default::default(),
             min_price: Default::default(),
@@ -1272,7 +1274,14 @@ impl<'a> Solve<'a> {
         key: &str,
     ) -> BTreeSet<String> {
         let pool = &self.pools[p];
-        let mut seen: HashSet<&str> = HashSet::new();
+        // Domains are few (zones, capacity types, a handful of label values) and seen
+        // thousands of times over: a short list beats hashing each sighting.
+        let mut seen: Vec<&str> = Vec::new();
+        fn see<'s>(seen: &mut Vec<&'s str>, v: &'s str) {
+            if !seen.contains(&v) {
+                seen.push(v);
+            }
+        }
         for (j, &t) in pool.types.iter().enumerate() {
             if !ok[j] {
                 continue;
@@ -1282,17 +1291,22 @@ impl<'a> Solve<'a> {
             if key == LABEL_ZONE || key == LABEL_CAPACITY_TYPE {
                 for &i in self.offers(t, merged_id).iter() {
                     let o = &offerings[usize::from(i)];
-                    seen.insert(if key == LABEL_ZONE {
-                        o.zone.as_str()
-                    } else {
-                        o.capacity_type.as_str()
-                    });
+                    see(
+                        &mut seen,
+                        if key == LABEL_ZONE {
+                            o.zone.as_str()
+                        } else {
+                            o.capacity_type.as_str()
+                        },
+                    );
                 }
             } else if let Some(v) = ti.label(key) {
-                seen.insert(v);
+                see(&mut seen, v);
             } else if let Some(r) = merged.get(key) {
                 if !r.is_complement() {
-                    seen.extend(r.values().iter().map(String::as_str));
+                    for v in r.values() {
+                        see(&mut seen, v.as_str());
+                    }
                 }
             }
         }
@@ -2676,12 +2690,16 @@ impl<'a> Solve<'a> {
         let d = self.dims.len();
         let mut totals = vec![0.0f64; d];
         let mut shapes: BTreeMap<(Vec<i64>, BTreeSet<usize>), usize> = BTreeMap::new();
-        let mut bound_types: BTreeMap<usize, bound::BoundType> = BTreeMap::new();
+        // Per catalog type, the most room any pool gives it and its lowest price: that keeps
+        // the relaxation below every real choice.
+        let mut best: Vec<Option<bound::BoundType>> = (0..self.types.len()).map(|_| None).collect();
+        // Room of each pool's types, worked out once rather than per class.
+        let mut rooms: Vec<Option<Vec<i64>>> = vec![None; self.pools.len()];
         for (c, count) in classes {
             let mut rate = vec![f64::INFINITY; d];
-            let mut usable = BTreeSet::new();
+            let mut usable: Vec<usize> = Vec::new();
             let alts = self.classes[c].alternatives.len();
-            for p in 0..self.pools.len() {
+            for (p, pool_rooms) in rooms.iter_mut().enumerate() {
                 for a in 0..alts {
                     let id = self.classes[c].alternatives[a].reqs_id;
                     let Some(mask) = self.mask(p, c, a, id) else {
@@ -2689,35 +2707,42 @@ impl<'a> Solve<'a> {
                     };
                     let min_prices = self.min_prices(mask.merged_id);
                     let pool = &self.pools[p];
+                    let room_of = pool_rooms.get_or_insert_with(|| {
+                        pool.types
+                            .iter()
+                            .enumerate()
+                            .flat_map(|(j, &t)| {
+                                let ti = &self.types[t];
+                                (0..d).map(move |k| ti.alloc[k] - pool.overhead[j][k])
+                            })
+                            .collect()
+                    });
                     for (j, &t) in pool.types.iter().enumerate() {
                         if !mask.ok[j] {
                             continue;
                         }
-                        let ti = &self.types[t];
                         let price = min_prices[t];
-                        let room: Vec<i64> =
-                            (0..d).map(|k| ti.alloc[k] - pool.overhead[j][k]).collect();
+                        let room = &room_of[j * d..(j + 1) * d];
                         for (k, r) in rate.iter_mut().enumerate() {
                             if room[k] > 0 {
                                 *r = r.min(price / room[k] as f64);
                             }
                         }
                         if price.is_finite() {
-                            usable.insert(t);
-                            // The most room any pool gives the type and its lowest price keep
-                            // the relaxation below every real choice.
-                            let bt = bound_types.entry(t).or_insert_with(|| bound::BoundType {
-                                room: room.clone(),
+                            usable.push(t);
+                            let bt = best[t].get_or_insert_with(|| bound::BoundType {
+                                room: room.to_vec(),
                                 price,
                             });
                             bt.price = bt.price.min(price);
-                            for (x, &r) in bt.room.iter_mut().zip(&room) {
+                            for (x, &r) in bt.room.iter_mut().zip(room) {
                                 *x = (*x).max(r);
                             }
                         }
                     }
                 }
             }
+            let usable: BTreeSet<usize> = usable.into_iter().collect();
             if usable.is_empty() {
                 // No pool can launch it: it buys nothing, so it adds nothing.
                 continue;
@@ -2731,6 +2756,11 @@ impl<'a> Solve<'a> {
             *shapes.entry((req.clone(), usable)).or_default() += count;
         }
         let per_resource = totals.into_iter().fold(0.0, f64::max);
+        let bound_types: BTreeMap<usize, bound::BoundType> = best
+            .into_iter()
+            .enumerate()
+            .filter_map(|(t, bt)| bt.map(|bt| (t, bt)))
+            .collect();
         let shapes: Vec<bound::Shape> = shapes
             .into_iter()
             .map(|((req, types), count)| bound::Shape { req, count, types })
