@@ -8,6 +8,7 @@ mod default_catalog;
 mod document;
 mod duration;
 mod error;
+mod fast_hash;
 mod instance_type;
 mod labels;
 mod node;

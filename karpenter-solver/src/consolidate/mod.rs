@@ -9,7 +9,10 @@
 
 mod budget;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+// Node, pod and type keys hit on every simulation: the fast fixed hash (see `fast_hash`).
+use crate::fast_hash::{FastMap as HashMap, FastSet as HashSet};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -214,16 +217,16 @@ impl<'a> Consolidation<'a> {
             pools,
             pods_on,
             price,
-            removed: HashSet::new(),
+            removed: HashSet::default(),
             disrupting,
-            moved: HashMap::new(),
-            arrived: HashMap::new(),
+            moved: HashMap::default(),
+            arrived: HashMap::default(),
             launched: Vec::new(),
             pdb_left: budget::pdb_allowances(&snapshot.pdbs, &snapshot.pods),
             commands: Vec::new(),
             blocked: BTreeMap::new(),
             claim_counter: BTreeMap::new(),
-            rejected: HashMap::new(),
+            rejected: HashMap::default(),
             type_index: catalog
                 .instance_types
                 .iter()
@@ -921,7 +924,7 @@ impl<'a> Consolidation<'a> {
         let spot_to_spot = self.all_spot(set);
         // The cheapest removed node of each instance type: a replacement may not launch a type
         // it replaces at a price that node already pays.
-        let mut removed_types: HashMap<&str, f64> = HashMap::new();
+        let mut removed_types: HashMap<&str, f64> = HashMap::default();
         for &i in set {
             if let Some(t) = self.node(i).labels.get(LABEL_INSTANCE_TYPE) {
                 let p = removed_types.entry(t.as_str()).or_insert(f64::INFINITY);
@@ -932,7 +935,7 @@ impl<'a> Consolidation<'a> {
         // capacity types): each list's worst prices, sorted, are worked out once.
         let mut lists: Vec<(SortedWorst, f64)> = Vec::new();
         // By the list's address, the zones and capacity types of each list worked out.
-        let mut seen: HashMap<usize, Vec<SeenList<'_>>> = HashMap::new();
+        let mut seen: HashMap<usize, Vec<SeenList<'_>>> = HashMap::default();
         // Per replacement: the list's types by worst launch price, how many of them stay,
         // and its capacity types.
         let mut cut: Vec<Cut> = Vec::with_capacity(replacements.len());
@@ -1015,7 +1018,7 @@ impl<'a> Consolidation<'a> {
         // dearest worst case on top.
         let mut groups: Vec<(usize, f64)> = Vec::new();
         let mut group_of: Vec<usize> = Vec::with_capacity(cut.len());
-        let mut index: HashMap<(ListKey, usize), usize> = HashMap::new();
+        let mut index: HashMap<(ListKey, usize), usize> = HashMap::default();
         for (k, c) in cut.iter().enumerate() {
             let g = *index.entry((c.key, c.len)).or_insert_with(|| {
                 groups.push((k, 0.0));
@@ -1058,7 +1061,7 @@ impl<'a> Consolidation<'a> {
             c.len = len[g];
         }
         // Lists cut alike are built once and shared; unchanged ones stay shared with the claim.
-        let mut built: HashMap<(ListKey, usize), Arc<[String]>> = HashMap::new();
+        let mut built: HashMap<(ListKey, usize), Arc<[String]>> = HashMap::default();
         Ok(replacements
             .iter()
             .zip(cut)
@@ -1220,7 +1223,7 @@ impl<'a> Consolidation<'a> {
         if !plan.unschedulable.is_empty() {
             return None;
         }
-        let mut dest: HashMap<&str, &str> = HashMap::new();
+        let mut dest: HashMap<&str, &str> = HashMap::default();
         for e in &plan.existing_nodes {
             for p in &e.pods {
                 dest.insert(p.as_str(), e.name.as_str());
@@ -1280,7 +1283,7 @@ impl<'a> Consolidation<'a> {
     fn commit(&mut self, reason: &str, set: &[usize], mut sim: Simulation, check_saving: bool) {
         let removed_price = self.removed_price(set);
         // Replacements get plan-wide names, and list only types cheaper than what they replace.
-        let mut renames: HashMap<String, String> = HashMap::new();
+        let mut renames: HashMap<String, String> = HashMap::default();
         let mut replacements = Vec::with_capacity(sim.replacements.len());
         let narrowed = if check_saving {
             let narrowed = match sim.narrowed.take() {

@@ -10,7 +10,6 @@
 //! only a few packing decisions.
 
 mod bound;
-mod fast_hash;
 mod model;
 mod room;
 mod topology;
@@ -36,7 +35,7 @@ use crate::resources::Resources;
 use crate::snapshot::Snapshot;
 use crate::taints::{untolerated, Taint};
 
-use fast_hash::FastMap;
+use crate::fast_hash::FastMap;
 use model::*;
 use topology::{bound_repellers, constraints, Constraint, Kind, NodeTopology, Softness, Topology};
 

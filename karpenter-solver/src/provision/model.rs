@@ -787,8 +787,8 @@ pub(crate) fn describe_requests(r: &Resources) -> String {
 #[derive(Default)]
 pub(crate) struct ReqTable {
     list: Vec<Requirements>,
-    index: super::fast_hash::FastMap<Requirements, u32>,
-    merges: super::fast_hash::FastMap<(u32, u32), Option<u32>>,
+    index: crate::fast_hash::FastMap<Requirements, u32>,
+    merges: crate::fast_hash::FastMap<(u32, u32), Option<u32>>,
 }
 
 impl ReqTable {

@@ -1,4 +1,4 @@
-//! A fast, fixed hash for the solve's internal caches.
+//! A fast, fixed hash for the solver's internal maps and caches.
 //!
 //! The caches are keyed by small integers and short strings and are hit millions of times
 //! per solve; the standard library's SipHash, built to resist adversarial keys, dominated
@@ -6,11 +6,14 @@
 //! Keys come from one snapshot and never leave the solve, and a fixed hash also keeps any
 //! iteration order the same from run to run.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// A hash map with [`FxHasher`].
 pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// A hash set with [`FxHasher`].
+pub(crate) type FastSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
 
 /// The multiply-rotate hash: one rotate, xor and multiply per word.
 #[derive(Debug, Default, Clone, Copy)]
