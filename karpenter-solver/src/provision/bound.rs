@@ -16,6 +16,20 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 
+/// The shapes' total demand per resource, and the resources some pod asks for.
+fn demand(shapes: &[Shape], dims: usize) -> (Vec<f64>, Vec<usize>) {
+    let demand: Vec<f64> = (0..dims)
+        .map(|d| {
+            shapes
+                .iter()
+                .map(|s| s.req[d] as f64 * s.count as f64)
+                .sum()
+        })
+        .collect();
+    let used = (0..dims).filter(|&d| demand[d] > 0.0).collect();
+    (demand, used)
+}
+
 /// One shape of pods for the bound: its request vector, how many, and the types it may use.
 pub(crate) struct Shape {
     pub req: Vec<i64>,
@@ -41,15 +55,7 @@ pub(crate) fn lp_bound(shapes: &[Shape], types: &BTreeMap<usize, BoundType>) -> 
         return Some(0.0);
     }
     let dims = shapes[0].req.len();
-    let demand: Vec<f64> = (0..dims)
-        .map(|d| {
-            shapes
-                .iter()
-                .map(|s| s.req[d] as f64 * s.count as f64)
-                .sum()
-        })
-        .collect();
-    let used: Vec<usize> = (0..dims).filter(|&d| demand[d] > 0.0).collect();
+    let (demand, used) = demand(shapes, dims);
     // Scaled so the largest demand is 1, which keeps the solver's arithmetic well conditioned.
     let usable: BTreeSet<usize> = shapes
         .iter()
@@ -109,15 +115,7 @@ pub(crate) fn assignment_bound(shapes: &[Shape], types: &BTreeMap<usize, BoundTy
     };
     let dims = first.req.len();
     // Resources some pod asks for, weighted relative to the total demand of each.
-    let demand: Vec<f64> = (0..dims)
-        .map(|d| {
-            shapes
-                .iter()
-                .map(|s| s.req[d] as f64 * s.count as f64)
-                .sum()
-        })
-        .collect();
-    let used: Vec<usize> = (0..dims).filter(|&d| demand[d] > 0.0).collect();
+    let (demand, used) = demand(shapes, dims);
     if used.is_empty() {
         return 0.0;
     }

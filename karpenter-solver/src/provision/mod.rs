@@ -231,7 +231,8 @@ enum Place {
 
 type MaskKey = (usize, usize, u32, bool);
 
-/// Types, their launch prices and the headroom of every claim a steady packing repeats.
+/// A new claim's types, their launch prices and its headroom; shared by every claim a steady
+/// packing repeats.
 type SteadyLaunch = (Rc<[usize]>, Rc<[f64]>, Vec<i64>);
 
 /// Pool, requirement set and types of a claim: what decides where it may launch.
@@ -1949,58 +1950,40 @@ impl<'a> Solve<'a> {
             {
                 break;
             }
-            if let Some((fitting, prices, headroom)) = &launch_once {
-                let Some(&price) = prices.first() else { break };
-                self.claims.push(Claim {
-                    pool: p,
-                    reqs: reqs.clone(),
-                    reqs_id: merged,
-                    types: fitting.clone(),
-                    prices: prices.clone(),
-                    price,
-                    headroom: headroom.clone(),
-                    used: used.clone(),
-                    ports: Vec::new(),
-                    pods: Vec::new(),
-                    topo: NodeTopology::new(self.topo.groups.len()),
-                });
-                self.claim_room
-                    .push(&self.claims[self.claims.len() - 1].headroom);
-                let ci = self.claims.len() - 1;
-                for &(cl, k) in &pattern {
-                    let ports = self.classes[cl].host_ports.to_vec();
-                    self.claims[ci].ports.extend(ports);
-                    self.record(cl, k, Place::Claim(ci));
+            let (fitting, prices, headroom): SteadyLaunch = match &launch_once {
+                Some(launch) => launch.clone(),
+                None => {
+                    let pool = &self.pools[p];
+                    let fitting: Vec<usize> = types
+                        .iter()
+                        .copied()
+                        .filter(|&j| pool.within_limits(&self.types[pool.types[j]].it.capacity))
+                        .collect();
+                    if fitting.is_empty() {
+                        break;
+                    }
+                    // Karpenter charges a claim the largest capacity it may become.
+                    let charge = if pool.limits_left.is_some() {
+                        max_capacity(fitting.iter().map(|&j| self.types[pool.types[j]].it))
+                    } else {
+                        Resources::new()
+                    };
+                    let (fitting, prices) = self.priced(p, fitting, merged);
+                    if prices.is_empty() {
+                        break;
+                    }
+                    self.pools[p].charge(&charge);
+                    let headroom = self.headroom(p, &fitting, &prices, &used);
+                    (fitting.into(), prices.into(), headroom)
                 }
-                budget -= seed;
-                opened = true;
-                continue;
-            }
-            let pool = &self.pools[p];
-            let fitting: Vec<usize> = types
-                .iter()
-                .copied()
-                .filter(|&j| pool.within_limits(&self.types[pool.types[j]].it.capacity))
-                .collect();
-            if fitting.is_empty() {
-                break;
-            }
-            // Karpenter charges a claim the largest capacity it may become.
-            let charge = if pool.limits_left.is_some() {
-                max_capacity(fitting.iter().map(|&j| self.types[pool.types[j]].it))
-            } else {
-                Resources::new()
             };
-            let (fitting, prices) = self.priced(p, fitting, merged);
-            let Some(&price) = prices.first() else { break };
-            self.pools[p].charge(&charge);
-            let headroom = self.headroom(p, &fitting, &prices, &used);
+            let price = prices[0];
             self.claims.push(Claim {
                 pool: p,
                 reqs: reqs.clone(),
                 reqs_id: merged,
-                types: fitting.into(),
-                prices: prices.into(),
+                types: fitting,
+                prices,
                 price,
                 headroom,
                 used: used.clone(),
@@ -2016,7 +1999,9 @@ impl<'a> Solve<'a> {
                 self.claims[ci].ports.extend(ports);
                 self.record(cl, k, Place::Claim(ci));
             }
-            self.reserve(ci);
+            if launch_once.is_none() {
+                self.reserve(ci);
+            }
             budget -= seed;
             opened = true;
         }
