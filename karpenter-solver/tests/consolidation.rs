@@ -11,7 +11,6 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
@@ -535,80 +534,23 @@ fn zone_counts(
 
 #[test]
 fn consolidate_scenarios() {
-    let filter = std::env::var("SCENARIO").ok();
-    let files = support::scenario_files(DIR);
-    assert!(
-        files.len() >= 30,
-        "expected at least 30 scenarios in {DIR}, found {}",
-        files.len()
-    );
-    let mut report = String::new();
-    let mut failed = Vec::new();
-    let (mut passed, mut known) = (0, 0);
-    for path in &files {
-        let name = path
-            .file_stem()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        if filter.as_deref().is_some_and(|f| !name.contains(f)) {
-            continue;
-        }
-        let scenario = match load(path) {
-            Ok(s) => s,
-            Err(e) => {
-                let _ = writeln!(report, "FAIL {name}: {e}");
-                failed.push(name);
-                continue;
-            }
-        };
+    support::run_scenarios("consolidate scenarios", DIR, |path| {
+        let scenario = load(path)?;
         if scenario.now.is_none() {
-            let _ = writeln!(
-                report,
-                "FAIL {name}: every consolidation scenario fixes `now`"
-            );
-            failed.push(name);
-            continue;
+            return Err("every consolidation scenario fixes `now`".into());
         }
         let (failures, plan) = match run(&scenario) {
             Ok(x) => x,
             Err(e) => (vec![format!("could not run: {e}")], String::new()),
         };
-        match (&scenario.known_bug, failures.is_empty()) {
-            (None, true) => passed += 1,
-            (None, false) => {
-                let _ = writeln!(report, "FAIL {name}: {}", scenario.description.trim());
-                let expected = serde_json::to_string(&scenario.expect).unwrap_or_default();
-                let _ = writeln!(report, "  expected: {expected}");
-                for f in &failures {
-                    let _ = writeln!(report, "  - {}", f.trim_end());
-                }
-                let _ = writeln!(report, "  plan: {plan}");
-                failed.push(name);
-            }
-            (Some(bug), passes) => {
-                known += 1;
-                let _ = writeln!(report, "KNOWN BUG {name}: {}", bug.trim());
-                if passes {
-                    let _ = writeln!(
-                        report,
-                        "    now passes every check: remove its known_bug line"
-                    );
-                } else {
-                    for f in &failures {
-                        let _ = writeln!(report, "    - {}", f.trim_end());
-                    }
-                }
-            }
-        }
-    }
-    eprintln!("{report}");
-    eprintln!(
-        "consolidate scenarios: {passed} passed, {} failed, {known} known bugs (of {})",
-        failed.len(),
-        files.len()
-    );
-    assert!(failed.is_empty(), "failed scenarios: {failed:?}");
+        Ok(support::Outcome {
+            description: scenario.description.clone(),
+            expected: serde_json::to_string(&scenario.expect).unwrap_or_default(),
+            known_bug: scenario.known_bug.clone(),
+            failures,
+            plan: Some(plan),
+        })
+    });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,24 +15,11 @@ use chrono::{DateTime, Utc};
 use karpenter_solver::{consolidate, Catalog, ConsolidationPlan, Options, Snapshot};
 use proptest::prelude::*;
 use proptest::sample::select;
-use proptest::test_runner::FileFailurePersistence;
 use serde_json::{json, Value};
 use support::consolidation::{cost_after, cost_before, validate_consolidation};
 
 fn config() -> ProptestConfig {
-    let ci = std::env::var_os("CI").is_some();
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(if ci { 64 } else { 256 });
-    ProptestConfig {
-        cases,
-        max_shrink_iters: if ci { 256 } else { 4096 },
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
-            "proptest-regressions",
-        ))),
-        ..ProptestConfig::default()
-    }
+    support::proptest_config()
 }
 
 const NOW: &str = "2026-11-23T12:00:00Z";

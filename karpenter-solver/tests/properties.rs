@@ -14,25 +14,10 @@ mod support;
 use karpenter_solver::{provision, Catalog, Options, Plan, Snapshot};
 use proptest::prelude::*;
 use proptest::sample::select;
-use proptest::test_runner::FileFailurePersistence;
 use serde_json::{json, Value};
 
 fn config() -> ProptestConfig {
-    let ci = std::env::var_os("CI").is_some();
-    // PROPTEST_CASES asks for a deeper (or shallower) run by hand.
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(if ci { 64 } else { 256 });
-    ProptestConfig {
-        cases,
-        max_shrink_iters: if ci { 256 } else { 4096 },
-        // Beside this file, as tests/properties.proptest-regressions.
-        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource(
-            "proptest-regressions",
-        ))),
-        ..ProptestConfig::default()
-    }
+    support::proptest_config()
 }
 
 const ZONES: [&str; 3] = ["zone-a", "zone-b", "zone-c"];

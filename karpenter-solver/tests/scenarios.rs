@@ -22,7 +22,6 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 use std::path::Path;
 
 use karpenter_solver::{parse_quantity, provision, Catalog, NewNodeClaim, Options, Plan, Snapshot};
@@ -691,79 +690,29 @@ fn check_counts(e: &Expect, snapshot: &Snapshot, plan: &Plan, failures: &mut Vec
 
 #[test]
 fn provision_scenarios() {
-    let filter = std::env::var("SCENARIO").ok();
-    let files = support::scenario_files(DIR);
-    assert!(
-        files.len() >= 30,
-        "expected at least 30 scenarios in {DIR}, found {}",
-        files.len()
-    );
-    let mut report = String::new();
-    let mut failed = Vec::new();
-    let (mut passed, mut known) = (0, 0);
-    for path in &files {
-        let name = path
-            .file_stem()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        if filter.as_deref().is_some_and(|f| !name.contains(f)) {
-            continue;
-        }
-        let scenario = match load(path) {
-            Ok(s) => s,
-            Err(e) => {
-                let _ = writeln!(report, "FAIL {name}: {e}");
-                failed.push(name);
-                continue;
-            }
-        };
-        let outcome = run(&scenario);
-        let failures = match outcome {
-            Ok(f) => f,
-            Err(e) => vec![format!("could not run: {e}")],
-        };
-        match (&scenario.known_bug, failures.is_empty()) {
-            (None, true) => passed += 1,
-            (None, false) => {
-                let _ = writeln!(report, "FAIL {name}: {}", scenario.description.trim());
-                let expected = serde_json::to_string(&scenario.expect).unwrap_or_default();
-                let _ = writeln!(report, "  expected: {expected}");
-                for f in &failures {
-                    let _ = writeln!(report, "  - {}", f.trim_end());
-                }
-                if let Ok((_, plan)) = solve(
+    support::run_scenarios("scenarios", DIR, |path| {
+        let scenario = load(path)?;
+        let failures = run(&scenario).unwrap_or_else(|e| vec![format!("could not run: {e}")]);
+        // The plan is shown only for a failure, so it is solved again only then.
+        let plan = (!failures.is_empty())
+            .then(|| {
+                solve(
                     &scenario.snapshot,
                     &catalog_of(&scenario),
                     &Options::default(),
-                ) {
-                    let _ = writeln!(report, "  plan: {}", plan.to_json());
-                }
-                failed.push(name);
-            }
-            (Some(bug), passes) => {
-                known += 1;
-                let _ = writeln!(report, "KNOWN BUG {name}: {}", bug.trim());
-                if passes {
-                    let _ = writeln!(
-                        report,
-                        "    now passes every check: remove its known_bug line"
-                    );
-                } else {
-                    for f in &failures {
-                        let _ = writeln!(report, "    - {}", f.trim_end());
-                    }
-                }
-            }
-        }
-    }
-    eprintln!("{report}");
-    eprintln!(
-        "scenarios: {passed} passed, {} failed, {known} known bugs (of {})",
-        failed.len(),
-        files.len()
-    );
-    assert!(failed.is_empty(), "failed scenarios: {failed:?}");
+                )
+                .ok()
+            })
+            .flatten()
+            .map(|(_, plan)| plan.to_json());
+        Ok(support::Outcome {
+            description: scenario.description.clone(),
+            expected: serde_json::to_string(&scenario.expect).unwrap_or_default(),
+            known_bug: scenario.known_bug.clone(),
+            failures,
+            plan,
+        })
+    });
 }
 
 fn catalog_of(s: &Scenario) -> Catalog {

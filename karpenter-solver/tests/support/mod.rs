@@ -861,3 +861,107 @@ pub fn scenario_files(dir: &str) -> Vec<std::path::PathBuf> {
     files.sort();
     files
 }
+
+/// What one scenario came to, for [`run_scenarios`].
+pub struct Outcome {
+    pub description: String,
+    /// The scenario's `expect`, as JSON, shown when it fails.
+    pub expected: String,
+    pub known_bug: Option<String>,
+    /// Every check that did not hold; empty when it passes.
+    pub failures: Vec<String>,
+    /// The plan, as JSON, shown when it fails.
+    pub plan: Option<String>,
+}
+
+/// Runs each scenario file of `dir` (those whose name contains `$SCENARIO`, when set) through
+/// `run`, prints one report (failures, known bugs, and known bugs that now pass), and fails
+/// the test when any scenario failed. `run` gives `Err` when the file cannot be run at all.
+pub fn run_scenarios(
+    label: &str,
+    dir: &str,
+    run: impl Fn(&std::path::Path) -> Result<Outcome, String>,
+) {
+    use std::fmt::Write as _;
+    let filter = std::env::var("SCENARIO").ok();
+    let files = scenario_files(dir);
+    assert!(
+        files.len() >= 30,
+        "expected at least 30 scenarios in {dir}, found {}",
+        files.len()
+    );
+    let mut report = String::new();
+    let mut failed = Vec::new();
+    let (mut passed, mut known) = (0, 0);
+    for path in &files {
+        let name = path
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        if filter.as_deref().is_some_and(|f| !name.contains(f)) {
+            continue;
+        }
+        let outcome = match run(path) {
+            Ok(o) => o,
+            Err(e) => {
+                let _ = writeln!(report, "FAIL {name}: {e}");
+                failed.push(name);
+                continue;
+            }
+        };
+        match (&outcome.known_bug, outcome.failures.is_empty()) {
+            (None, true) => passed += 1,
+            (None, false) => {
+                let _ = writeln!(report, "FAIL {name}: {}", outcome.description.trim());
+                let _ = writeln!(report, "  expected: {}", outcome.expected);
+                for f in &outcome.failures {
+                    let _ = writeln!(report, "  - {}", f.trim_end());
+                }
+                if let Some(plan) = &outcome.plan {
+                    let _ = writeln!(report, "  plan: {plan}");
+                }
+                failed.push(name);
+            }
+            (Some(bug), passes) => {
+                known += 1;
+                let _ = writeln!(report, "KNOWN BUG {name}: {}", bug.trim());
+                if passes {
+                    let _ = writeln!(
+                        report,
+                        "    now passes every check: remove its known_bug line"
+                    );
+                } else {
+                    for f in &outcome.failures {
+                        let _ = writeln!(report, "    - {}", f.trim_end());
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("{report}");
+    eprintln!(
+        "{label}: {passed} passed, {} failed, {known} known bugs (of {})",
+        failed.len(),
+        files.len()
+    );
+    assert!(failed.is_empty(), "failed scenarios: {failed:?}");
+}
+
+/// Property-test settings shared by the property suites: 256 cases (64 when `CI` is set, with
+/// fewer shrink steps), `PROPTEST_CASES=N` overriding both; failures kept beside the test file.
+pub fn proptest_config() -> proptest::test_runner::Config {
+    let ci = std::env::var_os("CI").is_some();
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(if ci { 64 } else { 256 });
+    proptest::test_runner::Config {
+        cases,
+        max_shrink_iters: if ci { 256 } else { 4096 },
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+        )),
+        ..proptest::test_runner::Config::default()
+    }
+}
