@@ -73,7 +73,29 @@ class Relaxation:
     preference: str
 
 
-class Plan:
+class _Solved:
+    """What both plans keep: the library's JSON, which stays the truth, and the catalog."""
+
+    def __init__(self, json_text: str, catalog: Catalog) -> None:
+        self._json = json_text
+        self._catalog = catalog
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog the plan was solved against."""
+        return self._catalog
+
+    def to_json(self) -> str:
+        """The contract's JSON, byte for byte the command line's output."""
+        return self._json
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The contract's JSON as a fresh dict, keys in camelCase."""
+        result: Dict[str, Any] = json.loads(self._json)
+        return result
+
+
+class Plan(_Solved):
     """What :func:`karpenter_solver.provision` decided.
 
     Attributes mirror the contract's JSON in snake_case; :meth:`to_json` is that JSON byte for
@@ -92,8 +114,7 @@ class Plan:
     """What the solver passed over (ignored kinds, pods bound to unknown nodes)."""
 
     def __init__(self, json_text: str, warnings: Sequence[str], catalog: Catalog) -> None:
-        self._json = json_text
-        self._catalog = catalog
+        super().__init__(json_text, catalog)
         data = json.loads(json_text)
         self.node_claims = tuple(_node_claim(c) for c in data["nodeClaims"])
         self.existing_nodes = tuple(
@@ -108,20 +129,6 @@ class Plan:
         self.total_price = float(data["totalPrice"])
         self.lower_bound = float(data.get("lowerBound", 0.0))
         self.warnings = tuple(warnings)
-
-    @property
-    def catalog(self) -> Catalog:
-        """The catalog the plan was solved against."""
-        return self._catalog
-
-    def to_json(self) -> str:
-        """The contract's JSON, byte for byte the command line's output."""
-        return self._json
-
-    def to_dict(self) -> Dict[str, Any]:
-        """The contract's JSON as a fresh dict, keys in camelCase."""
-        result: Dict[str, Any] = json.loads(self._json)
-        return result
 
     def allocatable(self, claim: NodeClaim) -> Dict[str, str]:
         """What pods can use on ``claim``'s first (cheapest) instance type, as quantities."""
@@ -207,7 +214,7 @@ class Blocked:
     reason: str
 
 
-class ConsolidationPlan:
+class ConsolidationPlan(_Solved):
     """What :func:`karpenter_solver.consolidate` decided.
 
     Attributes mirror the contract's JSON (section 4) in snake_case; :meth:`to_json` is that
@@ -227,8 +234,7 @@ class ConsolidationPlan:
     """What the solver passed over (ignored kinds, pods bound to unknown nodes)."""
 
     def __init__(self, json_text: str, warnings: Sequence[str], catalog: Catalog) -> None:
-        self._json = json_text
-        self._catalog = catalog
+        super().__init__(json_text, catalog)
         data = json.loads(json_text)
         self.commands = tuple(
             Command(
@@ -244,20 +250,6 @@ class ConsolidationPlan:
         self.savings_per_hour = float(data["savingsPerHour"])
         self.lower_bound = float(data.get("lowerBound", 0.0))
         self.warnings = tuple(warnings)
-
-    @property
-    def catalog(self) -> Catalog:
-        """The catalog the plan was solved against."""
-        return self._catalog
-
-    def to_json(self) -> str:
-        """The contract's JSON, byte for byte the command line's output."""
-        return self._json
-
-    def to_dict(self) -> Dict[str, Any]:
-        """The contract's JSON as a fresh dict, keys in camelCase."""
-        result: Dict[str, Any] = json.loads(self._json)
-        return result
 
     def to_pandas(self) -> pandas.DataFrame:
         """One row per command.
