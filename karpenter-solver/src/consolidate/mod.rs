@@ -699,48 +699,49 @@ impl<'a> Consolidation<'a> {
             }
             let mut trial = set.clone();
             trial.extend_from_slice(&queue[pos..pos + take]);
-            let ok = self.set_within_budgets(&trial) && self.pdbs_allow(&trial);
-            let outcome = if ok {
+            let budgets_ok = self.set_within_budgets(&trial);
+            let mut outcome = if budgets_ok && self.pdbs_allow(&trial) {
                 self.simulate(&trial, allow_new)
             } else {
                 None
             };
+            let better = outcome.as_ref().is_some_and(|sim| {
+                self.removed_price(&trial) - sim.replacement_price() > best_saving + 1e-9
+            });
+            // The replacements are narrowed once: the result is what a commit lists, and its
+            // error why a node tried alone is turned down.
+            if let Some(sim) = outcome.as_mut() {
+                if better || take == 1 {
+                    self.replacements_cheaper(&trial, sim);
+                }
+            }
             // Remember why a node tried alone was turned down by a rule rather than by cost.
             if take == 1 {
                 let node = queue[pos];
-                if !self.set_within_budgets(&trial) {
+                if !budgets_ok {
                     let pool = self.node(node).node_pool().unwrap_or_default().to_owned();
                     self.rejected.insert(
                         node,
                         format!("pool {pool}'s disruption budget for Underutilized is used up"),
                     );
-                } else if let Some(Err(why)) = outcome
-                    .as_ref()
-                    .map(|sim| self.restrict(&trial, &sim.replacements))
-                {
-                    self.rejected.insert(node, why);
+                } else if let Some(Some(Err(why))) = outcome.as_ref().map(|sim| &sim.narrowed) {
+                    self.rejected.insert(node, why.clone());
                 }
             }
             let accepted = match outcome {
-                Some(sim) => {
-                    let saving = self.removed_price(&trial) - sim.replacement_price();
-                    if saving > best_saving + 1e-9
-                        && self.restrict(&trial, &sim.replacements).is_ok()
-                    {
-                        if allow_new {
-                            best_saving = saving;
-                            best = Some(sim);
-                            set = trial;
-                        } else {
-                            let chunk_nodes = queue[pos..pos + take].to_vec();
-                            self.commit("Underutilized", &chunk_nodes, sim, true);
-                        }
-                        true
+                Some(sim) if better && matches!(sim.narrowed, Some(Ok(_))) => {
+                    if allow_new {
+                        best_saving = self.removed_price(&trial) - sim.replacement_price();
+                        best = Some(sim);
+                        set = trial;
                     } else {
-                        false
+                        // Without new capacity nothing accumulates: `trial` is the chunk.
+                        let chunk_nodes = queue[pos..pos + take].to_vec();
+                        self.commit("Underutilized", &chunk_nodes, sim, true);
                     }
+                    true
                 }
-                None => false,
+                _ => false,
             };
             if accepted {
                 pos += take;
@@ -842,6 +843,11 @@ impl<'a> Consolidation<'a> {
         for &i in eligible {
             resources.extend(self.node(i).allocatable.names());
         }
+        let launched: Vec<Resources> = self
+            .launched
+            .iter()
+            .map(|(claim, _)| self.claim_as_node(claim).allocatable)
+            .collect();
         let mut cap = self.removed_price(eligible);
         for r in resources {
             let mut room: i64 = 0;
@@ -850,8 +856,8 @@ impl<'a> Consolidation<'a> {
                     room += (self.node(i).allocatable.get(r) - usage(i, r, true)).max(0);
                 }
             }
-            for (claim, _) in &self.launched {
-                room += self.claim_as_node(claim).allocatable.get(r).max(0);
+            for allocatable in &launched {
+                room += allocatable.get(r).max(0);
             }
             // Free items first, then the best price per unit of the resource.
             let mut items: Vec<(f64, i64)> = eligible
