@@ -1156,6 +1156,10 @@ impl<'a> Consolidation<'a> {
             if !n.ready || n.deleting || young {
                 n.unschedulable = true;
             }
+            // A command evicts only its own nodes' pods: pods of a node already being deleted
+            // are the provisioner's to place, not this command's, so here they stay where they
+            // are (counted there for spread and affinity) and no replacement carries them.
+            n.deleting = false;
             nodes.push(n);
         }
         for (claim, _) in &self.launched {
