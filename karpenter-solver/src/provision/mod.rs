@@ -1977,7 +1977,7 @@ impl<'a> Solve<'a> {
                     (fitting.into(), prices.into(), headroom)
                 }
             };
-            let price = prices[0];
+            let Some(&price) = prices.first() else { break };
             self.claims.push(Claim {
                 pool: p,
                 reqs: reqs.clone(),
