@@ -274,3 +274,1027 @@ pub(crate) fn one_node_bound(shapes: &[Shape], types: &BTreeMap<usize, BoundType
         .fold(0.0, f64::max)
         * (1.0 - 1e-9)
 }
+
+/// Rounds of pattern generation in [`pattern_bound`]: each adds a few packings and tightens
+/// the floor; the cap keeps the bound a small share of a solve even when it has not converged.
+const PATTERN_ROUNDS: usize = 40;
+
+/// [`pattern_packing`] declines programs of more shapes than this: the solver's work grows
+/// with their square, and the greedy packing it would replace is already fair there.
+const PACKING_SHAPES: usize = 96;
+
+/// [`pattern_packing`] searches packings exactly, as the bound does, up to this many shapes.
+const EXACT_PACKING_SHAPES: usize = 40;
+
+/// Exact rounds of [`pattern_bound`] at most (each bounds every type's knapsack): the last
+/// one's floor is taken.
+const EXACT_ROUNDS: usize = 12;
+
+/// Packings added per round of [`pattern_bound`]: the most violated ones.
+const PATTERNS_PER_ROUND: usize = 64;
+
+/// A floor from the configuration relaxation, the one cutting-stock solvers use: a node is
+/// bought with a whole packing of pods on it, and packings are bought fractionally:
+///
+/// minimize   Σ_q price_q · x_q
+/// subject to Σ_q a_{s,q} · x_q ≥ count_s   for each shape s,   x ≥ 0
+///
+/// over every packing q (a type and a whole number of pods of each shape that fit on it
+/// together). It is far tighter than [`assignment_bound`] because a node must hold whole pods
+/// in every resource at once. There are too many packings to list, so its dual is solved over a
+/// growing set of them (a cutting plane: each round adds the packings the current per-pod
+/// charges π overprice), and the floor each round is π scaled down until no packing at all is
+/// overpriced:
+///
+/// Σ_s count_s · π_s / ρ,   ρ ≥ max_q (Σ_s a_{s,q} π_s) / price_q
+///
+/// which is dual feasible for the full program, so a floor by weak duality whether or not the
+/// rounds converged. ρ comes from a surrogate relaxation of each type's knapsack (its
+/// resources folded into one with fixed weights, pods taken fractionally), an upper bound on
+/// the best packing that needs no search.
+pub(crate) fn pattern_bound(shapes: &[Shape], types: &BTreeMap<usize, BoundType>) -> f64 {
+    let Some(problem) = PatternProblem::new(shapes, types, true) else {
+        return 0.0;
+    };
+    problem.solve(true).floor.max(0.0) * (1.0 - 1e-7)
+}
+
+/// What [`PatternProblem::solve`] found: the floor, every packing its program holds (type and
+/// pods per shape), and the last charge per pod of each shape.
+struct PatternSolution {
+    floor: f64,
+    rows: Vec<(usize, Vec<f64>)>,
+    charges: Vec<f64>,
+}
+
+/// One node of [`pattern_packing`]: the caller's key of its type and `(shape, pods)` on it.
+pub(crate) type PatternNode = (usize, Vec<(usize, usize)>);
+
+/// Nodes holding every pod of `shapes`, chosen the cutting-stock way: the packings of
+/// [`pattern_bound`]'s program (shapes kept apart, `types` keyed by the caller), bought as
+/// many whole times as its fractional optimum buys them, and what that leaves packed one node
+/// at a time, each the type whose greedy packing of the pods left is worth most per dollar at
+/// the program's charges. Near the floor whenever pods outnumber shapes. `None` when some
+/// shape fits no type or the solver fails; the caller then keeps its own packing.
+///
+/// All requests and rooms are whole numbers well below 2^53, so the floating-point fits here
+/// are exact.
+pub(crate) fn pattern_packing(
+    shapes: &[Shape],
+    types: &BTreeMap<usize, BoundType>,
+) -> Option<Vec<PatternNode>> {
+    if shapes.len() > PACKING_SHAPES {
+        return None;
+    }
+    let problem = PatternProblem::new(shapes, types, false)?;
+    if (0..problem.req.len()).any(|s| (0..problem.price.len()).all(|t| problem.most[t][s] == 0.0)) {
+        return None;
+    }
+    // Packings need good columns, not a proof; the exact rounds that find the last few are
+    // worth their time only over few shapes.
+    let solution = problem.solve(problem.req.len() <= EXACT_PACKING_SHAPES);
+    let mix = problem.mix(&solution.rows)?;
+    let mut left = problem.count.clone();
+    let mut nodes: Vec<PatternNode> = Vec::new();
+    let take = |t: usize, packing: &[f64], left: &mut [f64], nodes: &mut Vec<PatternNode>| {
+        let pods: Vec<(usize, usize)> = packing
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| **a > 0.0)
+            .map(|(s, &a)| {
+                left[s] -= a;
+                (problem.shape_keys[s], a as usize)
+            })
+            .collect();
+        nodes.push((problem.keys[t], pods));
+    };
+    // Whole copies of the fractional optimum, largest shares first, each cut to what is left.
+    let mut order: Vec<usize> = (0..mix.len()).collect();
+    order.sort_by(|&a, &b| mix[b].total_cmp(&mix[a]).then(a.cmp(&b)));
+    for q in order {
+        let (t, packing) = &solution.rows[q];
+        let copies = (mix[q] + 1e-6).floor() as usize;
+        for _ in 0..copies {
+            let cut: Vec<f64> = packing.iter().zip(&left).map(|(a, l)| a.min(*l)).collect();
+            if cut.iter().all(|&a| a == 0.0) {
+                break;
+            }
+            take(*t, &cut, &mut left, &mut nodes);
+        }
+    }
+    // The remainder: a shape the program no longer charges for still has to go somewhere,
+    // so it is worth a sliver of its size.
+    while left.iter().any(|&l| l > 0.0) {
+        let worth: Vec<f64> = (0..problem.req.len())
+            .map(|s| {
+                if left[s] <= 0.0 {
+                    0.0
+                } else {
+                    solution.charges[s].max(1e-9 * (1.0 + problem.req[s].iter().sum::<f64>()))
+                }
+            })
+            .collect();
+        let mut best: Option<(f64, usize, Vec<f64>)> = None;
+        for t in 0..problem.price.len() {
+            let packing = problem.greedy_packing_within(t, &worth, &left);
+            let gain: f64 = packing.iter().zip(&worth).map(|(a, w)| a * w).sum();
+            if gain <= 0.0 {
+                continue;
+            }
+            let score = gain / problem.price[t].max(1e-12);
+            if best.as_ref().is_none_or(|b| score > b.0 * (1.0 + 1e-12)) {
+                best = Some((score, t, packing));
+            }
+        }
+        let (_, t, packing) = best?;
+        take(t, &packing, &mut left, &mut nodes);
+    }
+    Some(nodes)
+}
+
+/// The shapes and undominated types of [`pattern_bound`], in floating point.
+struct PatternProblem {
+    /// Per shape, its position in the caller's list (unmerged) or 0 (merged).
+    shape_keys: Vec<usize>,
+    /// Per type, the caller's key for it.
+    keys: Vec<usize>,
+    /// Per shape: requests in the demanded resources, and how many pods.
+    req: Vec<Vec<f64>>,
+    count: Vec<f64>,
+    /// Per type: price, room, and how many pods of each shape fit on it alone (0: not allowed).
+    price: Vec<f64>,
+    room: Vec<Vec<f64>>,
+    most: Vec<Vec<f64>>,
+}
+
+impl PatternProblem {
+    /// The program over `shapes` and `types`. With `merge`, shapes of equal requests merge,
+    /// each allowed the types any of them is: a relaxation (every packing stays a packing),
+    /// so still a floor, over far fewer rows; packings for real pods keep them apart.
+    fn new(
+        shapes: &[Shape],
+        types: &BTreeMap<usize, BoundType>,
+        merge: bool,
+    ) -> Option<PatternProblem> {
+        let dims = shapes.first()?.req.len();
+        let (_, used) = demand(shapes, dims);
+        let mut merged: BTreeMap<(&[i64], usize), Shape> = BTreeMap::new();
+        for (i, s) in shapes.iter().enumerate().filter(|(_, s)| s.count > 0) {
+            let key = (s.req.as_slice(), if merge { 0 } else { i });
+            let m = merged.entry(key).or_insert_with(|| Shape {
+                req: s.req.clone(),
+                count: 0,
+                types: BTreeSet::new(),
+            });
+            m.count += s.count;
+            m.types.extend(s.types.iter().copied());
+        }
+        let shape_keys: Vec<usize> = merged.keys().map(|k| k.1).collect();
+        let shapes: Vec<Shape> = merged.into_values().collect();
+        let req: Vec<Vec<f64>> = shapes
+            .iter()
+            .map(|s| used.iter().map(|&d| s.req[d] as f64).collect())
+            .collect();
+        let count: Vec<f64> = shapes.iter().map(|s| s.count as f64).collect();
+        // Candidates cheapest first, so a type is only ever beaten by one already kept.
+        let mut cands: Vec<(usize, &BoundType)> = types
+            .iter()
+            .filter(|(_, bt)| bt.price.is_finite() && bt.price >= 0.0)
+            .map(|(&t, bt)| (t, bt))
+            .collect();
+        cands.sort_by(|a, b| a.1.price.total_cmp(&b.1.price).then(a.0.cmp(&b.0)));
+        let mut price = Vec::new();
+        let mut keys = Vec::new();
+        let mut room: Vec<Vec<f64>> = Vec::new();
+        let mut most: Vec<Vec<f64>> = Vec::new();
+        for (t, bt) in cands {
+            let r: Vec<f64> = used.iter().map(|&d| bt.room[d] as f64).collect();
+            let m: Vec<f64> = shapes
+                .iter()
+                .zip(&req)
+                .map(|(s, q)| {
+                    if !s.types.contains(&t) {
+                        return 0.0;
+                    }
+                    let alone = q
+                        .iter()
+                        .zip(&r)
+                        .filter(|(q, _)| **q > 0.0)
+                        .map(|(q, r)| (r / q).floor())
+                        .fold(f64::INFINITY, f64::min);
+                    alone.min(s.count as f64).max(0.0)
+                })
+                .collect();
+            if m.iter().all(|&x| x == 0.0) {
+                continue;
+            }
+            // A type no cheaper than a kept one, with no more room and serving no shape the
+            // kept one does not: every packing of it is a packing of the kept one.
+            let beaten = (0..price.len()).any(|k| {
+                room[k].iter().zip(&r).all(|(a, b)| a >= b)
+                    && most[k].iter().zip(&m).all(|(a, b)| *b == 0.0 || *a > 0.0)
+            });
+            if beaten {
+                continue;
+            }
+            price.push(bt.price);
+            keys.push(t);
+            room.push(r);
+            most.push(m);
+        }
+        if price.is_empty() {
+            return None;
+        }
+        Some(PatternProblem {
+            shape_keys,
+            keys,
+            req,
+            count,
+            price,
+            room,
+            most,
+        })
+    }
+
+    /// The best floor over the rounds (0 when the program cannot be set up), the packings
+    /// found on the way, and the last charges.
+    fn solve(&self, prove: bool) -> PatternSolution {
+        let shapes = self.req.len();
+        let mut out = PatternSolution {
+            floor: 0.0,
+            rows: Vec::new(),
+            charges: vec![0.0; shapes],
+        };
+        // Each shape alone on its cheapest type per pod keeps the dual bounded; a shape no type
+        // holds is left out (it buys nothing).
+        let mut placeable = vec![false; shapes];
+        for (s, ok) in placeable.iter_mut().enumerate() {
+            if let Some(t) = (0..self.price.len())
+                .filter(|&t| self.most[t][s] > 0.0)
+                .min_by(|&a, &b| {
+                    (self.price[a] / self.most[a][s]).total_cmp(&(self.price[b] / self.most[b][s]))
+                })
+            {
+                *ok = true;
+                let mut row = vec![0.0; shapes];
+                row[s] = self.most[t][s];
+                out.rows.push((t, row));
+            }
+        }
+        let mut best = 0.0f64;
+        let mut exact = false;
+        let mut exact_rounds = 0;
+        let mut start = 0;
+        // Per type, the resource prices of its last dual ceiling: each round starts there.
+        let mut prices: Vec<Vec<f64>> = self.room.iter().map(|r| vec![0.0; r.len()]).collect();
+        for round in 0..PATTERN_ROUNDS {
+            // The program is solved afresh each round: one solve over every packing so far is
+            // cheaper than adding them one by one to the last solution.
+            let Some(pi) = self.charges(&out.rows, &placeable) else {
+                out.floor = best;
+                return out;
+            };
+            let value: f64 = pi.iter().zip(&self.count).map(|(p, n)| p * n).sum();
+            out.charges.clone_from(&pi);
+            let mut cuts: Vec<(f64, Vec<f64>, usize)> = Vec::new();
+            // Cheap rounds first: greedy packings find most of what is overpriced. Once they
+            // find nothing (or the rounds run out), each type's knapsack is bounded by its
+            // linear relaxation, which both proves ρ and finds what greedy missed.
+            let mut rho = 1.0f64;
+            // Types with an overpriced packing found: their ceiling is only worked out when
+            // this round's floor is the last one taken.
+            let mut unknown: Vec<usize> = Vec::new();
+            if exact {
+                exact_rounds += 1;
+            }
+            let last = round + 1 == PATTERN_ROUNDS || exact_rounds >= EXACT_ROUNDS;
+            // Where an exact round starts among the types turns, so a round that stops early
+            // (enough cuts found) leaves the next to look at the others first.
+            let types = self.price.len();
+            let mut complete = true;
+            for step in 0..types {
+                let t = (start + step) % types;
+                if exact && !last && cuts.len() >= 2 * PATTERNS_PER_ROUND {
+                    start = t;
+                    complete = false;
+                    break;
+                }
+                let over = self.price[t] * (1.0 + 1e-9);
+                let greedy = self.greedy_packing(t, &pi);
+                let gain: f64 = greedy.iter().zip(&pi).map(|(a, p)| a * p).sum();
+                let packing = if gain > over || !exact {
+                    unknown.push(t);
+                    greedy
+                } else {
+                    // The relaxation settles most types at once; the search only the few it
+                    // leaves open, and where that outgrows its budget the relaxation stands.
+                    // The dual ceiling settles most types in microseconds; the relaxation
+                    // solved exactly the ones it leaves open, and the search the few the
+                    // relaxation leaves open. Where the search outgrows its budget, the
+                    // relaxation's bound stands.
+                    let quick = self.dual_ceiling(t, &pi, &mut prices[t]);
+                    if quick <= over {
+                        rho = rho.max(quick / self.price[t]);
+                        continue;
+                    }
+                    let Some((upper, rounded)) = self.knapsack_relaxation(t, &pi) else {
+                        {
+                            out.floor = best;
+                            return out;
+                        }
+                    };
+                    let upper = upper.min(quick);
+                    if upper <= over {
+                        rho = rho.max(upper / self.price[t]);
+                        continue;
+                    }
+                    let rounded_gain: f64 = rounded.iter().zip(&pi).map(|(a, p)| a * p).sum();
+                    if rounded_gain > over {
+                        unknown.push(t);
+                        rounded
+                    } else {
+                        match self.knapsack_exact(t, &pi, over, &prices[t]) {
+                            Some(None) => continue,
+                            Some(Some(found)) => {
+                                unknown.push(t);
+                                found
+                            }
+                            None => {
+                                rho = rho.max(upper / self.price[t]);
+                                rounded
+                            }
+                        }
+                    }
+                };
+                let gain: f64 = packing.iter().zip(&pi).map(|(a, p)| a * p).sum();
+                if gain > over {
+                    cuts.push((gain / self.price[t], packing, t));
+                }
+            }
+            if exact && complete && (unknown.is_empty() || last) {
+                for &t in &unknown {
+                    let quick = self.dual_ceiling(t, &pi, &mut prices[t]);
+                    let Some((upper, _)) = self.knapsack_relaxation(t, &pi) else {
+                        {
+                            out.floor = best;
+                            return out;
+                        }
+                    };
+                    rho = rho.max(upper.min(quick) / self.price[t]);
+                }
+                if !rho.is_finite() {
+                    out.floor = best;
+                    return out;
+                }
+                best = best.max(value / rho);
+                if rho <= 1.0 + 1e-9 || last {
+                    break;
+                }
+            }
+            if cuts.is_empty() {
+                if exact || !prove {
+                    break;
+                }
+                exact = true;
+                continue;
+            }
+            if prove && round + 2 == PATTERN_ROUNDS {
+                exact = true;
+            }
+            cuts.sort_by(|a, b| b.0.total_cmp(&a.0));
+            cuts.dedup_by(|a, b| a.1 == b.1);
+            for (_, packing, t) in cuts.into_iter().take(PATTERNS_PER_ROUND) {
+                out.rows.push((t, packing));
+            }
+        }
+        out.floor = best;
+        out
+    }
+
+    /// The dual over the packings `rows`: the charge per pod of each shape that is highest in
+    /// total while no packing costs less than the pods it holds are charged.
+    fn charges(&self, rows: &[(usize, Vec<f64>)], placeable: &[bool]) -> Option<Vec<f64>> {
+        let scale = self.count.iter().copied().fold(1.0, f64::max);
+        let mut lp = Problem::new(OptimizationDirection::Maximize);
+        let vars: Vec<microlp::Variable> = (0..self.req.len())
+            .map(|s| {
+                let top = if placeable[s] { f64::INFINITY } else { 0.0 };
+                lp.add_var(self.count[s] / scale, (0.0, top))
+            })
+            .collect();
+        for (t, packing) in rows {
+            let row: Vec<(microlp::Variable, f64)> = packing
+                .iter()
+                .enumerate()
+                .filter(|(_, a)| **a > 0.0)
+                .map(|(s, &a)| (vars[s], a))
+                .collect();
+            lp.add_constraint(row, ComparisonOp::Le, self.price[*t]);
+        }
+        match lp.solve() {
+            Ok(microlp::SolveOutcome::Solution(sol)) => {
+                Some(vars.iter().map(|&v| sol.var_value(v).max(0.0)).collect())
+            }
+            _ => None,
+        }
+    }
+
+    /// How many of each packing in `rows` to buy: the cheapest fractional mix covering every
+    /// shape's pods (the primal of the rounds' last program), `None` when the solver fails.
+    fn mix(&self, rows: &[(usize, Vec<f64>)]) -> Option<Vec<f64>> {
+        let mut lp = Problem::new(OptimizationDirection::Minimize);
+        let vars: Vec<microlp::Variable> = rows
+            .iter()
+            .map(|(t, _)| lp.add_var(self.price[*t], (0.0, f64::INFINITY)))
+            .collect();
+        for s in 0..self.req.len() {
+            let row: Vec<(microlp::Variable, f64)> = rows
+                .iter()
+                .zip(&vars)
+                .filter(|((_, a), _)| a[s] > 0.0)
+                .map(|((_, a), &v)| (v, a[s]))
+                .collect();
+            if row.is_empty() {
+                continue;
+            }
+            lp.add_constraint(row, ComparisonOp::Ge, self.count[s]);
+        }
+        match lp.solve() {
+            Ok(microlp::SolveOutcome::Solution(sol)) => {
+                Some(vars.iter().map(|&v| sol.var_value(v).max(0.0)).collect())
+            }
+            _ => None,
+        }
+    }
+
+    /// An upper bound on the most any packing of type `t` is worth at charges `pi`, from the
+    /// dual of the knapsack's linear relaxation: for any resource prices `w ≥ 0`,
+    ///
+    /// Σ_d room_d · w_d + Σ_s most_s · max(0, π_s − req_s · w)
+    ///
+    /// is at least the worth of every packing (each pod's charge is covered by the room it
+    /// takes at prices `w`, or by its own term). `w` is improved in place by exact line
+    /// searches, one resource at a time, and kept for the next round's call.
+    fn dual_ceiling(&self, t: usize, pi: &[f64], w: &mut [f64]) -> f64 {
+        let room = &self.room[t];
+        let most = &self.most[t];
+        let value = |w: &[f64]| -> f64 {
+            let mut v: f64 = room.iter().zip(w).map(|(r, x)| r * x).sum();
+            for s in 0..self.req.len() {
+                if most[s] > 0.0 && pi[s] > 0.0 {
+                    let over = pi[s] - self.req[s].iter().zip(w).map(|(q, x)| q * x).sum::<f64>();
+                    if over > 0.0 {
+                        v += most[s] * over;
+                    }
+                }
+            }
+            v
+        };
+        let mut best = value(w);
+        let mut points: Vec<(f64, f64)> = Vec::with_capacity(self.req.len());
+        for _sweep in 0..DUAL_SWEEPS {
+            let before = best;
+            for d in 0..room.len() {
+                // Along w_d the bound is convex and piecewise linear: its slope starts at
+                // room_d minus the room of every pod still overcharged, and rises as each
+                // pod's charge is covered. The least is where the slope turns non-negative.
+                points.clear();
+                let mut slope = room[d];
+                for s in 0..self.req.len() {
+                    let q = self.req[s][d];
+                    if most[s] <= 0.0 || pi[s] <= 0.0 || q <= 0.0 {
+                        continue;
+                    }
+                    let rest: f64 = self.req[s]
+                        .iter()
+                        .zip(w.iter())
+                        .enumerate()
+                        .filter(|&(e, _)| e != d)
+                        .map(|(_, (q, x))| q * x)
+                        .sum();
+                    let at = (pi[s] - rest) / q;
+                    if at > 0.0 {
+                        slope -= most[s] * q;
+                        points.push((at, most[s] * q));
+                    }
+                }
+                let mut x = 0.0;
+                if slope < 0.0 {
+                    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    for &(at, gain) in &points {
+                        x = at;
+                        slope += gain;
+                        if slope >= 0.0 {
+                            break;
+                        }
+                    }
+                }
+                let old = w[d];
+                w[d] = x;
+                let v = value(w);
+                if v < best {
+                    best = v;
+                } else {
+                    w[d] = old;
+                }
+            }
+            if best >= before * (1.0 - 1e-9) {
+                break;
+            }
+        }
+        // Pad against rounding in the sums.
+        best * (1.0 + 1e-9) + 1e-12
+    }
+
+    /// The linear relaxation of type `t`'s knapsack at charges `pi` (pods taken fractionally,
+    /// every resource held): its optimum, an upper bound on any packing's worth, and that
+    /// optimum rounded down and topped up greedily, a packing worth nearly as much.
+    fn knapsack_relaxation(&self, t: usize, pi: &[f64]) -> Option<(f64, Vec<f64>)> {
+        let room = &self.room[t];
+        let mut lp = Problem::new(OptimizationDirection::Maximize);
+        let items: Vec<(usize, microlp::Variable)> = (0..self.req.len())
+            .filter(|&s| self.most[t][s] > 0.0 && pi[s] > 0.0)
+            .map(|s| (s, lp.add_var(pi[s], (0.0, self.most[t][s]))))
+            .collect();
+        if items.is_empty() {
+            return Some((0.0, vec![0.0; self.req.len()]));
+        }
+        for (d, &r) in room.iter().enumerate() {
+            let row: Vec<(microlp::Variable, f64)> = items
+                .iter()
+                .filter(|(s, _)| self.req[*s][d] > 0.0)
+                .map(|&(s, v)| (v, self.req[s][d] / r.max(1e-12)))
+                .collect();
+            if !row.is_empty() {
+                lp.add_constraint(row, ComparisonOp::Le, 1.0);
+            }
+        }
+        let Ok(microlp::SolveOutcome::Solution(sol)) = lp.solve() else {
+            return None;
+        };
+        // The solver's tolerances could shave the optimum a hair: pad it.
+        let upper = sol.objective() * (1.0 + 1e-7) + 1e-12;
+        let mut packing = vec![0.0; self.req.len()];
+        let mut left = room.clone();
+        for &(s, v) in &items {
+            let a = (sol.var_value(v) + 1e-9).floor().max(0.0);
+            packing[s] = a;
+            for (l, q) in left.iter_mut().zip(&self.req[s]) {
+                *l -= q * a;
+            }
+        }
+        if left.iter().any(|&l| l < -1e-6) {
+            packing = vec![0.0; self.req.len()];
+            left = room.clone();
+        }
+        self.top_up(t, pi, &mut packing, &mut left, 0);
+        Some((upper, packing))
+    }
+
+    /// A packing of type `t` worth much at charges `pi`: the best of a few greedy fills, each
+    /// ranking shapes by charge per share of the type's room under one way of sizing a pod
+    /// (its shares summed, its largest share, or its share of one resource).
+    fn greedy_packing(&self, t: usize, pi: &[f64]) -> Vec<f64> {
+        let dims = self.room[t].len();
+        let mut best: Option<(f64, Vec<f64>)> = None;
+        let _ = dims;
+        for sizing in 0..2 {
+            let mut packing = vec![0.0; self.req.len()];
+            let mut left = self.room[t].clone();
+            self.top_up(t, pi, &mut packing, &mut left, sizing);
+            let gain: f64 = packing.iter().zip(pi).map(|(a, p)| a * p).sum();
+            if best.as_ref().is_none_or(|b| gain > b.0) {
+                best = Some((gain, packing));
+            }
+        }
+        best.map(|b| b.1).unwrap_or_default()
+    }
+
+    /// [`Self::greedy_packing`] with at most `left[s]` pods of each shape.
+    fn greedy_packing_within(&self, t: usize, pi: &[f64], left: &[f64]) -> Vec<f64> {
+        let mut best: Option<(f64, Vec<f64>)> = None;
+        for sizing in 0..2 {
+            // Shapes already used up start full, so `top_up` adds none of them.
+            let mut packing: Vec<f64> = (0..self.req.len())
+                .map(|s| (self.most[t][s] - left[s]).max(0.0))
+                .collect();
+            let base = packing.clone();
+            // The placeholders take no room: `top_up` reads them only as its caps.
+            let mut room = self.room[t].clone();
+            self.top_up(t, pi, &mut packing, &mut room, sizing);
+            for (a, b) in packing.iter_mut().zip(&base) {
+                *a -= b;
+            }
+            let gain: f64 = packing.iter().zip(pi).map(|(a, p)| a * p).sum();
+            if best.as_ref().is_none_or(|b| gain > b.0) {
+                best = Some((gain, packing));
+            }
+        }
+        best.map(|b| b.1).unwrap_or_default()
+    }
+
+    /// Adds to `packing` (with `left` room) shapes by charge per share of type `t`'s room,
+    /// each as many as still fit. `sizing` picks a pod's size: 0 its shares summed, 1 its
+    /// largest share, 2.. its share of resource `sizing - 2`.
+    fn top_up(&self, t: usize, pi: &[f64], packing: &mut [f64], left: &mut [f64], sizing: usize) {
+        let room = &self.room[t];
+        let mut order: Vec<(f64, usize)> = (0..self.req.len())
+            .filter(|&s| self.most[t][s] > packing[s] && pi[s] > 0.0)
+            .map(|s| {
+                let shares = self.req[s]
+                    .iter()
+                    .zip(room)
+                    .filter(|(_, r)| **r > 0.0)
+                    .map(|(q, r)| q / r);
+                let size: f64 = match sizing {
+                    0 => shares.sum(),
+                    1 => shares.fold(0.0, f64::max),
+                    d => {
+                        let r = room[d - 2];
+                        if r > 0.0 {
+                            self.req[s][d - 2] / r
+                        } else {
+                            0.0
+                        }
+                    }
+                };
+                (pi[s] / size.max(1e-12), s)
+            })
+            .collect();
+        order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        for (_, s) in order {
+            let fit = self.req[s]
+                .iter()
+                .zip(left.iter())
+                .filter(|(q, _)| **q > 0.0)
+                .map(|(q, l)| (l / q).floor())
+                .fold(self.most[t][s] - packing[s], f64::min)
+                .max(0.0);
+            if fit > 0.0 {
+                packing[s] += fit;
+                for (l, q) in left.iter_mut().zip(&self.req[s]) {
+                    *l -= q * fit;
+                }
+            }
+        }
+    }
+
+    /// A packing of type `t` worth more than `floor` at charges `pi`, by branch and bound
+    /// (shapes by charge per share of room, counts from the most that fit down, pruned by
+    /// each resource's fractional knapsack): `Some(None)` when the search proves there is
+    /// none, `None` when it outgrows [`KNAPSACK_NODES`].
+    fn knapsack_exact(
+        &self,
+        t: usize,
+        pi: &[f64],
+        floor: f64,
+        w: &[f64],
+    ) -> Option<Option<Vec<f64>>> {
+        let room = &self.room[t];
+        let mut order: Vec<(f64, usize)> = (0..self.req.len())
+            .filter(|&s| self.most[t][s] > 0.0 && pi[s] > 0.0)
+            .map(|s| {
+                let size: f64 = self.req[s]
+                    .iter()
+                    .zip(room)
+                    .filter(|(_, r)| **r > 0.0)
+                    .map(|(q, r)| q / r)
+                    .sum();
+                (pi[s] / size.max(1e-12), s)
+            })
+            .collect();
+        order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let items: Vec<usize> = order.into_iter().map(|(_, s)| s).collect();
+        // Per resource, item positions by charge per unit of that resource, densest first.
+        let by_dim: Vec<Vec<usize>> = (0..room.len())
+            .map(|d| {
+                let mut v: Vec<usize> = (0..items.len()).collect();
+                let density = |i: usize| {
+                    let q = self.req[items[i]][d];
+                    if q > 0.0 {
+                        pi[items[i]] / q
+                    } else {
+                        f64::INFINITY
+                    }
+                };
+                v.sort_by(|&a, &b| density(b).total_cmp(&density(a)).then(a.cmp(&b)));
+                v
+            })
+            .collect();
+        let mut search = Knapsack {
+            problem: self,
+            t,
+            pi,
+            items: &items,
+            by_dim: &by_dim,
+            w,
+            counts: vec![0.0; items.len()],
+            floor,
+            found: false,
+            nodes: 0,
+        };
+        let mut left = room.clone();
+        if !search.branch(0, &mut left, 0.0) {
+            return None;
+        }
+        if !search.found {
+            return Some(None);
+        }
+        let mut packing = vec![0.0; self.req.len()];
+        for (i, &s) in items.iter().enumerate() {
+            packing[s] = search.counts[i];
+        }
+        Some(Some(packing))
+    }
+}
+
+/// Search nodes one exact knapsack may visit before [`pattern_bound`] settles for the linear
+/// relaxation of that type.
+const KNAPSACK_NODES: usize = 500;
+
+/// Sweeps over the resources in one [`PatternProblem::dual_ceiling`].
+const DUAL_SWEEPS: usize = 8;
+
+/// The state of one branch-and-bound knapsack search.
+struct Knapsack<'a> {
+    problem: &'a PatternProblem,
+    t: usize,
+    pi: &'a [f64],
+    items: &'a [usize],
+    by_dim: &'a [Vec<usize>],
+    /// Resource prices for the dual part of [`Knapsack::ceiling`].
+    w: &'a [f64],
+    counts: Vec<f64>,
+    /// What a packing must beat; the search stops at the first that does, in `counts`.
+    floor: f64,
+    found: bool,
+    nodes: usize,
+}
+
+impl Knapsack<'_> {
+    /// How many of item `i` fit in `left`, at most the shape's pods.
+    fn fit(&self, i: usize, left: &[f64]) -> f64 {
+        let s = self.items[i];
+        self.problem.req[s]
+            .iter()
+            .zip(left)
+            .filter(|(q, _)| **q > 0.0)
+            .map(|(q, l)| ((l / q).max(0.0) as u64) as f64)
+            .fold(self.problem.most[self.t][s], f64::min)
+            .max(0.0)
+    }
+
+    /// An upper bound on what items `from..` add within `left`: the least of each resource's
+    /// fractional knapsack alone and the dual bound at resource prices `w` (see
+    /// [`PatternProblem::dual_ceiling`]).
+    fn ceiling(&self, from: usize, left: &[f64]) -> f64 {
+        let fits: Vec<f64> = (0..self.items.len())
+            .map(|i| if i < from { 0.0 } else { self.fit(i, left) })
+            .collect();
+        let mut dual: f64 = left.iter().zip(self.w).map(|(l, x)| l * x).sum();
+        for (i, &most) in fits.iter().enumerate().skip(from) {
+            let s = self.items[i];
+            let over = self.pi[s]
+                - self.problem.req[s]
+                    .iter()
+                    .zip(self.w)
+                    .map(|(q, x)| q * x)
+                    .sum::<f64>();
+            if over > 0.0 {
+                dual += most * over;
+            }
+        }
+        let mut best = dual * (1.0 + 1e-9) + 1e-12;
+        for (d, order) in self.by_dim.iter().enumerate() {
+            let mut cap = left[d];
+            let mut value = 0.0;
+            for &i in order {
+                let most = fits[i];
+                if most <= 0.0 {
+                    continue;
+                }
+                let s = self.items[i];
+                let q = self.problem.req[s][d];
+                if q <= 0.0 {
+                    value += self.pi[s] * most;
+                    continue;
+                }
+                let take = most.min(cap / q);
+                value += self.pi[s] * take;
+                cap -= q * take;
+                if cap <= 0.0 {
+                    break;
+                }
+            }
+            best = best.min(value);
+        }
+        best
+    }
+
+    /// Searches items `i..` with `left` room and `value` so far; false when out of nodes.
+    /// On success with `found`, `counts` holds the packing that beat the floor.
+    fn branch(&mut self, i: usize, left: &mut [f64], value: f64) -> bool {
+        self.nodes += 1;
+        if self.nodes > KNAPSACK_NODES {
+            return false;
+        }
+        if value > self.floor {
+            self.found = true;
+            return true;
+        }
+        if i == self.items.len() || value + self.ceiling(i, left) <= self.floor {
+            return true;
+        }
+        let s = self.items[i];
+        let most = self.fit(i, left);
+        let mut a = most;
+        while a >= 0.0 {
+            for (l, q) in left.iter_mut().zip(&self.problem.req[s]) {
+                *l -= q * a;
+            }
+            self.counts[i] = a;
+            let ok = self.branch(i + 1, left, value + self.pi[s] * a);
+            for (l, q) in left.iter_mut().zip(&self.problem.req[s]) {
+                *l += q * a;
+            }
+            if !ok || self.found {
+                return ok;
+            }
+            self.counts[i] = 0.0;
+            a -= 1.0;
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// A deterministic stream of small numbers for generated cases.
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n
+        }
+    }
+
+    type Case = (Vec<Shape>, BTreeMap<usize, BoundType>);
+
+    /// Two resources plus a pod slot count; 2-3 types, 1-3 shapes of up to 4 pods.
+    fn case(rng: &mut Lcg) -> Case {
+        let mut types = BTreeMap::new();
+        for t in 0..2 + rng.below(2) as usize {
+            let room = vec![
+                2 + rng.below(7) as i64,
+                2 + rng.below(7) as i64,
+                1 + rng.below(4) as i64,
+            ];
+            let price = 1.0 + rng.below(9) as f64 + rng.below(4) as f64 * 0.25;
+            types.insert(t * 10, BoundType { room, price });
+        }
+        let keys: Vec<usize> = types.keys().copied().collect();
+        let shapes = (0..1 + rng.below(3))
+            .map(|_| {
+                let req = vec![1 + rng.below(4) as i64, rng.below(4) as i64, 1];
+                let allowed: BTreeSet<usize> =
+                    keys.iter().copied().filter(|_| rng.below(4) != 0).collect();
+                Shape {
+                    req,
+                    count: 1 + rng.below(4) as usize,
+                    types: allowed,
+                }
+            })
+            .collect();
+        (shapes, types)
+    }
+
+    fn fits(
+        shapes: &[Shape],
+        t: usize,
+        types: &BTreeMap<usize, BoundType>,
+        pods: &[usize],
+    ) -> bool {
+        let room = &types[&t].room;
+        (0..room.len()).all(|d| {
+            let used: i64 = pods
+                .iter()
+                .zip(shapes)
+                .map(|(&k, s)| k as i64 * s.req[d])
+                .sum();
+            used <= room[d]
+        }) && pods
+            .iter()
+            .zip(shapes)
+            .all(|(&k, s)| k == 0 || s.types.contains(&t))
+    }
+
+    /// The cheapest way to place `left` pods of each shape, by trying every node content.
+    fn optimum(
+        shapes: &[Shape],
+        types: &BTreeMap<usize, BoundType>,
+        left: Vec<usize>,
+        memo: &mut HashMap<Vec<usize>, f64>,
+    ) -> f64 {
+        if left.iter().all(|&n| n == 0) {
+            return 0.0;
+        }
+        if let Some(&v) = memo.get(&left) {
+            return v;
+        }
+        // The first shape with pods left goes on this node, with any others.
+        let first = left.iter().position(|&n| n > 0).unwrap_or(0);
+        let mut best = f64::INFINITY;
+        let mut pods = vec![0usize; left.len()];
+        loop {
+            // Next content in mixed radix over 0..=left[s].
+            let mut s = 0;
+            while s < left.len() {
+                if pods[s] < left[s] {
+                    pods[s] += 1;
+                    break;
+                }
+                pods[s] = 0;
+                s += 1;
+            }
+            if s == left.len() {
+                break;
+            }
+            if pods[first] == 0 {
+                continue;
+            }
+            for (&t, bt) in types {
+                if fits(shapes, t, types, &pods) {
+                    let rest: Vec<usize> = left.iter().zip(&pods).map(|(l, p)| l - p).collect();
+                    best = best.min(bt.price + optimum(shapes, types, rest, memo));
+                }
+            }
+        }
+        memo.insert(left, best);
+        best
+    }
+
+    #[test]
+    fn pattern_bound_is_below_the_optimum_and_the_packing_above_it() {
+        let mut rng = Lcg(7);
+        let mut checked = 0;
+        for _ in 0..400 {
+            let (shapes, types) = case(&mut rng);
+            let counts: Vec<usize> = shapes.iter().map(|s| s.count).collect();
+            let best = optimum(&shapes, &types, counts.clone(), &mut HashMap::new());
+            if !best.is_finite() {
+                assert!(pattern_packing(&shapes, &types).is_none());
+                continue;
+            }
+            checked += 1;
+            let floor = pattern_bound(&shapes, &types);
+            assert!(floor <= best + 1e-9, "floor {floor} above optimum {best}");
+            let nodes = pattern_packing(&shapes, &types).expect("a feasible case packs");
+            let mut placed = vec![0usize; shapes.len()];
+            let mut cost = 0.0;
+            for (t, on) in &nodes {
+                let mut pods = vec![0usize; shapes.len()];
+                for &(s, k) in on {
+                    pods[s] += k;
+                    placed[s] += k;
+                }
+                assert!(
+                    fits(&shapes, *t, &types, &pods),
+                    "node {t} {on:?} does not fit"
+                );
+                cost += types[t].price;
+            }
+            assert_eq!(placed, counts, "every pod on exactly one node");
+            assert!(cost >= best - 1e-9, "packing {cost} below optimum {best}");
+        }
+        assert!(checked > 200, "only {checked} feasible cases");
+    }
+
+    #[test]
+    fn pattern_bound_beats_the_assignment_bound_when_pods_do_not_split() {
+        // Pods of 3 cpu on nodes of 4 cpu: one a node, though three quarters of a node each
+        // by resources alone.
+        let types = BTreeMap::from([(
+            0,
+            BoundType {
+                room: vec![4, 100],
+                price: 1.0,
+            },
+        )]);
+        let shapes = vec![Shape {
+            req: vec![3, 1],
+            count: 10,
+            types: BTreeSet::from([0]),
+        }];
+        let assignment = assignment_bound(&shapes, &types);
+        let pattern = pattern_bound(&shapes, &types);
+        assert!((assignment - 7.5).abs() < 1e-6, "{assignment}");
+        assert!((pattern - 10.0).abs() < 1e-5, "{pattern}");
+    }
+}
