@@ -281,7 +281,7 @@ const PATTERN_ROUNDS: usize = 40;
 
 /// [`pattern_packing`] declines programs of more shapes than this: the solver's work grows
 /// with their square, and the greedy packing it would replace is already fair there.
-const PACKING_SHAPES: usize = 96;
+const PACKING_SHAPES: usize = 40;
 
 /// [`pattern_packing`] searches packings exactly, as the bound does, up to this many shapes.
 const EXACT_PACKING_SHAPES: usize = 40;

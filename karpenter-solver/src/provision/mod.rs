@@ -243,8 +243,13 @@ type LaunchKey = (usize, u32, Rc<[usize]>);
 /// that hold it.
 type PackingTypes = (Vec<(usize, usize)>, u32, Vec<i64>, Vec<usize>);
 
-/// A seed of [`Solve::repack`] (classes and how many pods of each) and the claims holding it.
-type SeedHolders<'s> = (&'s Vec<(usize, usize)>, &'s Vec<usize>);
+/// What [`Solve::repack`] places as one: a pod that moves freely, or the pods of a claim
+/// that stay together (by the claim's index).
+#[derive(Clone, Copy)]
+enum Unit {
+    Pod(usize),
+    Seed(usize),
+}
 
 /// Pool, requirement set, pod size and key of [`Solve::pool_domains`].
 type DomainKey = (usize, u32, Vec<i64>, String);
@@ -857,15 +862,18 @@ impl<'a> Solve<'a> {
         }
     }
 
-    /// Packs again, the cutting-stock way ([`bound::pattern_packing`]), each pool's claims
-    /// under one requirement set, and keeps the new claims when they cost less. Greedy
+    /// Packs again, the cutting-stock way ([`bound::pattern_packing`]), the claims of each pool
+    /// that share one requirement set, and keeps the new claims when they cost less. Greedy
     /// packing leaves the classic gap on many small pods (a few percent up to a third over
     /// the floor); buying the packings of the relaxation's optimum closes most of it.
     ///
-    /// Free pods (no topology, host ports or preferences) may go anywhere. The other pods of
-    /// a claim, its seed, stay together and one seed goes to a node, so every count topology
-    /// reads per node is what it was: a seed is a shape that also takes the node's one seed
-    /// slot. Only when no pool limit or reservation is in play, where claims are
+    /// A pod moves freely among such claims when no count topology reads can change: it has
+    /// no topology constraint and no group counts it, or every key its constraints and its
+    /// groups are counted by is pinned to one value by the requirement set (a zone spread
+    /// within claims of one zone). The other pods of a claim, its seed, stay together and one
+    /// seed goes to a node (a seed takes the node's one seed slot), so every per-node count is
+    /// what it was. Claims with host ports or pods placed by a relaxed preference keep their
+    /// packing. Only when no pool limit or reservation is in play, where claims are
     /// interchangeable.
     fn pattern_alternative(&mut self) {
         if self.claims.is_empty()
@@ -880,61 +888,66 @@ impl<'a> Solve<'a> {
                 class_of[m] = c;
             }
         }
-        let free_class: Vec<bool> = (0..self.classes.len())
+        // Per class, every key a count touching it is kept under: its own constraints' and
+        // those of any constraint counting a group it belongs to.
+        let mut group_keys: Vec<BTreeSet<String>> = vec![BTreeSet::new(); self.topo.groups.len()];
+        for class in &self.classes {
+            for k in &class.constraints {
+                group_keys[k.group].insert(k.key.clone());
+            }
+        }
+        let class_keys: Vec<Option<BTreeSet<String>>> = (0..self.classes.len())
             .map(|c| {
-                self.free_rider[c]
-                    && self.classes[c].host_ports.is_empty()
-                    && self.classes[c].alternatives.len() == 1
+                let class = &self.classes[c];
+                if class.alternatives.len() != 1 || !class.host_ports.is_empty() {
+                    return None;
+                }
+                let mut keys: BTreeSet<String> =
+                    class.constraints.iter().map(|k| k.key.clone()).collect();
+                for (g, &member) in self.member[c].iter().enumerate() {
+                    if member {
+                        keys.extend(group_keys[g].iter().cloned());
+                    }
+                }
+                (!keys.contains(LABEL_HOSTNAME)).then_some(keys)
             })
             .collect();
-        // Claims by pool and the requirement set a node of theirs launches under: that of
-        // their free pods (which must agree), or the claim's own when it holds none. A seed
-        // claim under another set than its free pods' (a seed pinned to a zone) keeps its
-        // packing, as does any claim with host ports or pods placed by a relaxed preference.
         let mut groups: BTreeMap<(usize, u32), Vec<usize>> = BTreeMap::new();
-        'claims: for i in 0..self.claims.len() {
-            let claim = &self.claims[i];
-            if !claim.ports.is_empty()
-                || claim
+        for (i, claim) in self.claims.iter().enumerate() {
+            if claim.ports.is_empty()
+                && claim
                     .pods
                     .iter()
-                    .any(|&m| self.classes[class_of[m]].alternatives.len() != 1)
+                    .all(|&m| self.classes[class_of[m]].alternatives.len() == 1)
             {
-                continue;
+                groups
+                    .entry((claim.pool, claim.reqs_id))
+                    .or_default()
+                    .push(i);
             }
-            let (p, own, seeded) = (
-                claim.pool,
-                claim.reqs_id,
-                claim.pods.iter().any(|&m| !free_class[class_of[m]]),
-            );
-            let pods = claim.pods.clone();
-            let mut merged: Option<u32> = None;
-            for m in pods {
-                let c = class_of[m];
-                if !free_class[c] {
-                    continue;
-                }
-                let id = self.classes[c].alternatives[0].reqs_id;
-                match self.mask(p, c, 0, id) {
-                    Some(mask) if merged.is_none_or(|m| m == mask.merged_id) => {
-                        merged = Some(mask.merged_id);
-                    }
-                    _ => continue 'claims,
-                }
-            }
-            let merged = merged.unwrap_or(own);
-            if seeded && merged != own {
-                continue;
-            }
-            groups.entry((p, merged)).or_default().push(i);
         }
         let mut gone = vec![false; self.claims.len()];
         let mut added: Vec<Claim> = Vec::new();
-        for ((p, merged), chosen) in groups {
+        for ((p, id), chosen) in groups {
             if chosen.len() < 2 {
                 continue;
             }
-            let Some(claims) = self.repack(p, merged, &chosen, &class_of, &free_class) else {
+            // Which classes move freely under this requirement set.
+            let reqs = self.reqs.get(id);
+            let movable: Vec<bool> = class_keys
+                .iter()
+                .map(|keys| {
+                    keys.as_ref().is_some_and(|keys| {
+                        keys.iter().all(|k| {
+                            reqs.get(k).is_some_and(|r| {
+                                r.operator() == crate::requirements::Operator::In
+                                    && r.values().len() == 1
+                            })
+                        })
+                    })
+                })
+                .collect();
+            let Some(claims) = self.repack(p, id, &chosen, &class_of, &movable) else {
                 continue;
             };
             let old: f64 = chosen.iter().map(|&i| self.claim_price(i)).sum();
@@ -967,50 +980,82 @@ impl<'a> Solve<'a> {
         self.claims.extend(added);
     }
 
-    /// New claims of pool `p` under requirement set `merged` for the pods of claims `chosen`,
-    /// from [`bound::pattern_packing`]; `None` when a packing cannot be listed.
+    /// New claims of pool `p` under requirement set `id` for the pods of claims `chosen`
+    /// (pods of `movable` classes one by one, the rest of a claim as its seed), from
+    /// [`bound::pattern_packing`]; `None` when a packing cannot be listed.
     fn repack(
         &mut self,
         p: usize,
-        merged: u32,
+        id: u32,
         chosen: &[usize],
         class_of: &[usize],
-        free_class: &[bool],
+        movable: &[bool],
     ) -> Option<Vec<Claim>> {
         let d = self.dims.len();
-        // Free pods by class; seeds by what they hold, each with the claims holding it.
-        let mut pods: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-        let mut seeds: BTreeMap<Vec<(usize, usize)>, Vec<usize>> = BTreeMap::new();
+        let admitted = self.admitted(p, id)?;
+        // The types each class may use here: its own mask within the set's.
+        let mut allowed: BTreeMap<usize, Vec<bool>> = BTreeMap::new();
         for &i in chosen {
-            let mut seed: BTreeMap<usize, usize> = BTreeMap::new();
-            for &m in &self.claims[i].pods {
-                let c = class_of[m];
-                if free_class[c] {
-                    pods.entry(c).or_default().push(m);
-                } else {
-                    *seed.entry(c).or_default() += 1;
+            for k in 0..self.claims[i].pods.len() {
+                let c = class_of[self.claims[i].pods[k]];
+                if let std::collections::btree_map::Entry::Vacant(e) = allowed.entry(c) {
+                    let reqs_id = self.classes[c].alternatives[0].reqs_id;
+                    let mask = self.mask(p, c, 0, reqs_id)?;
+                    e.insert(
+                        mask.ok
+                            .iter()
+                            .zip(&admitted.ok)
+                            .map(|(&a, &b)| a && b)
+                            .collect(),
+                    );
                 }
             }
-            if !seed.is_empty() {
-                seeds.entry(seed.into_iter().collect()).or_default().push(i);
+        }
+        // Units to place: a movable pod, or a claim's seed. Units of equal requests and types
+        // are interchangeable, so they make one shape however many classes they come from.
+        let mut units: BTreeMap<(Vec<i64>, Vec<usize>), Vec<Unit>> = BTreeMap::new();
+        let pool = &self.pools[p];
+        let type_set = |classes: &mut dyn Iterator<Item = usize>| -> Vec<usize> {
+            let mut ok = vec![true; pool.types.len()];
+            for c in classes {
+                for (o, a) in ok.iter_mut().zip(&allowed[&c]) {
+                    *o &= *a;
+                }
+            }
+            (0..ok.len()).filter(|&j| ok[j]).collect()
+        };
+        for &i in chosen {
+            let mut seed_req = vec![0i64; d + 1];
+            let mut seed_classes: Vec<usize> = Vec::new();
+            for &m in &self.claims[i].pods {
+                let c = class_of[m];
+                if movable[c] {
+                    let mut req = self.classes[c].req.clone();
+                    req.push(0);
+                    let types = type_set(&mut std::iter::once(c));
+                    units.entry((req, types)).or_default().push(Unit::Pod(m));
+                } else {
+                    add_scaled(&mut seed_req[..d], &self.classes[c].req, 1);
+                    seed_classes.push(c);
+                }
+            }
+            if !seed_classes.is_empty() {
+                seed_req[d] = 1;
+                let types = type_set(&mut seed_classes.iter().copied());
+                units
+                    .entry((seed_req, types))
+                    .or_default()
+                    .push(Unit::Seed(i));
             }
         }
-        let admitted = self.admitted(p, merged)?;
-        let mut masks: BTreeMap<usize, Rc<Mask>> = BTreeMap::new();
-        let seed_classes: BTreeSet<usize> = seeds.keys().flatten().map(|&(c, _)| c).collect();
-        for &c in pods.keys().chain(&seed_classes) {
-            let id = self.classes[c].alternatives[0].reqs_id;
-            masks.insert(c, self.mask(p, c, 0, id)?);
-        }
-        let pool = &self.pools[p];
         // One more resource, the seed slot: every node has one and every seed takes it.
         let mut types: BTreeMap<usize, bound::BoundType> = BTreeMap::new();
         for j in 0..pool.types.len() {
-            if !admitted.ok[j] || !masks.values().any(|m| m.ok[j]) {
+            if !admitted.ok[j] {
                 continue;
             }
             let Some(price) = self
-                .launch(pool.types[j], merged, &self.reserved)
+                .launch(pool.types[j], id, &self.reserved)
                 .map(|o| o.price)
             else {
                 continue;
@@ -1020,84 +1065,56 @@ impl<'a> Solve<'a> {
             room.push(1);
             types.insert(j, bound::BoundType { room, price });
         }
-        let classes: Vec<usize> = pods.keys().copied().collect();
-        let mut shapes: Vec<bound::Shape> = classes
+        let shapes: Vec<bound::Shape> = units
             .iter()
-            .map(|&c| {
-                let mut req = self.classes[c].req.clone();
-                req.push(0);
-                bound::Shape {
-                    req,
-                    count: pods[&c].len(),
-                    types: types.keys().copied().filter(|&j| masks[&c].ok[j]).collect(),
-                }
+            .map(|((req, allowed), list)| bound::Shape {
+                req: req.clone(),
+                count: list.len(),
+                types: allowed
+                    .iter()
+                    .copied()
+                    .filter(|j| types.contains_key(j))
+                    .collect(),
             })
             .collect();
-        let seed_list: Vec<SeedHolders<'_>> = seeds.iter().collect();
-        for (content, holders) in &seed_list {
-            let mut req = vec![0i64; d];
-            for &(c, k) in content.iter() {
-                add_scaled(&mut req, &self.classes[c].req, k as i64);
-            }
-            req.push(1);
-            shapes.push(bound::Shape {
-                req,
-                count: holders.len(),
-                types: types
-                    .keys()
-                    .copied()
-                    .filter(|&j| content.iter().all(|(c, _)| masks[c].ok[j]))
-                    .collect(),
-            });
-        }
+        let lists: Vec<&Vec<Unit>> = units.values().collect();
         let nodes = bound::pattern_packing(&shapes, &types)?;
         let mut next: Vec<usize> = vec![0; shapes.len()];
         let mut claims = Vec::with_capacity(nodes.len());
-        let reqs = self.reqs.get(merged).clone();
+        let reqs = self.reqs.get(id).clone();
         let mut launches: FastMap<(Vec<i64>, Vec<usize>), SteadyLaunch> = FastMap::default();
         for (_, on) in nodes {
             let mut used = vec![0i64; d];
             let mut members = Vec::new();
             let mut topo = NodeTopology::new(self.topo.groups.len());
-            let mut node_classes: Vec<usize> = Vec::new();
+            let mut on_shapes: Vec<usize> = Vec::with_capacity(on.len());
             for &(s, k) in &on {
-                if s < classes.len() {
-                    let c = classes[s];
-                    add_scaled(&mut used, &self.classes[c].req, k as i64);
-                    members.extend_from_slice(pods[&c].get(next[s]..next[s] + k)?);
-                    node_classes.push(c);
-                } else {
-                    // A seed: the pods of one claim that held it, with that claim's counts.
-                    let (content, holders) = seed_list[s - classes.len()];
-                    if k != 1 {
-                        return None;
-                    }
-                    let held = &self.claims[*holders.get(next[s])?];
-                    for &m in &held.pods {
-                        if !free_class[class_of[m]] {
-                            members.push(m);
+                add_scaled(&mut used, &shapes[s].req[..d], k as i64);
+                on_shapes.push(s);
+                for unit in lists[s].get(next[s]..next[s] + k)? {
+                    match *unit {
+                        Unit::Pod(m) => members.push(m),
+                        Unit::Seed(i) => {
+                            let held = &self.claims[i];
+                            members.extend(
+                                held.pods.iter().copied().filter(|&m| !movable[class_of[m]]),
+                            );
+                            topo = held.topo.clone();
                         }
-                    }
-                    topo = held.topo.clone();
-                    for &(c, n) in content.iter() {
-                        add_scaled(&mut used, &self.classes[c].req, n as i64);
-                        node_classes.push(c);
                     }
                 }
                 next[s] += k;
             }
-            node_classes.sort_unstable();
-            node_classes.dedup();
+            on_shapes.sort_unstable();
             // Most nodes repeat a packing: its types are listed once.
-            let key = (used.clone(), node_classes);
+            let key = (used.clone(), on_shapes);
             let (fitting, prices, headroom) = match launches.get(&key) {
                 Some(launch) => launch.clone(),
                 None => {
                     let pool = &self.pools[p];
                     let fitting: Vec<usize> = (0..pool.types.len())
                         .filter(|&j| {
-                            admitted.ok[j]
-                                && key.1.iter().all(|c| masks[c].ok[j])
+                            key.1.iter().all(|&s| shapes[s].types.contains(&j))
                                 && fits_with(
                                     &used,
                                     &pool.overhead[j],
@@ -1105,10 +1122,10 @@ impl<'a> Solve<'a> {
                                 )
                         })
                         .collect();
-                    if fitting.is_empty() || self.min_values_unmet(p, &fitting, merged).is_some() {
+                    if fitting.is_empty() || self.min_values_unmet(p, &fitting, id).is_some() {
                         return None;
                     }
-                    let (fitting, prices) = self.priced(p, fitting, merged);
+                    let (fitting, prices) = self.priced(p, fitting, id);
                     let headroom = self.headroom(p, &fitting, &prices, &used);
                     let launch: SteadyLaunch = (fitting.into(), prices.into(), headroom);
                     launches.insert(key, launch.clone());
@@ -1119,7 +1136,7 @@ impl<'a> Solve<'a> {
             claims.push(Claim {
                 pool: p,
                 reqs: reqs.clone(),
-                reqs_id: merged,
+                reqs_id: id,
                 headroom,
                 types: fitting,
                 prices,
@@ -1130,7 +1147,7 @@ impl<'a> Solve<'a> {
                 topo,
             });
         }
-        // Every pod must be on exactly one new claim, and every seed on one node.
+        // Every unit must be on exactly one new claim.
         if next.iter().zip(&shapes).any(|(&n, s)| n != s.count) {
             return None;
         }
