@@ -312,7 +312,7 @@ fn main() {
     let mixes: &[Mix] = if has_flag(&args, "--aws-only") {
         &[Mix::Karpenter]
     } else {
-        &[Mix::Karpenter, Mix::Preferred]
+        &[Mix::Karpenter, Mix::Preferred, Mix::Generic]
     };
 
     Row::print_header();

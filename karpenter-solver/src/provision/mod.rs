@@ -1024,16 +1024,15 @@ impl<'a> Solve<'a> {
             }
             (0..ok.len()).filter(|&j| ok[j]).collect()
         };
+        // Movable pods by class first: a shape key is worked out once per class.
+        let mut lone: BTreeMap<usize, Vec<Unit>> = BTreeMap::new();
         for &i in chosen {
             let mut seed_req = vec![0i64; d + 1];
             let mut seed_classes: Vec<usize> = Vec::new();
             for &m in &self.claims[i].pods {
                 let c = class_of[m];
                 if movable[c] {
-                    let mut req = self.classes[c].req.clone();
-                    req.push(0);
-                    let types = type_set(&mut std::iter::once(c));
-                    units.entry((req, types)).or_default().push(Unit::Pod(m));
+                    lone.entry(c).or_default().push(Unit::Pod(m));
                 } else {
                     add_scaled(&mut seed_req[..d], &self.classes[c].req, 1);
                     seed_classes.push(c);
@@ -1047,6 +1046,12 @@ impl<'a> Solve<'a> {
                     .or_default()
                     .push(Unit::Seed(i));
             }
+        }
+        for (c, pods) in lone {
+            let mut req = self.classes[c].req.clone();
+            req.push(0);
+            let types = type_set(&mut std::iter::once(c));
+            units.entry((req, types)).or_default().extend(pods);
         }
         // One more resource, the seed slot: every node has one and every seed takes it.
         let mut types: BTreeMap<usize, bound::BoundType> = BTreeMap::new();
