@@ -278,12 +278,18 @@ struct Solve<'a> {
     claim_room: room::RoomTree,
     masks: FastMap<MaskKey, Option<Rc<Mask>>>,
     admitted: FastMap<(usize, u32), Option<Rc<Admitted>>>,
+    /// Per requirement set, per catalog type: [`TypeInfo::admits`], filled as packings ask.
+    /// A rider's merged set is tried against every frontier type of every packing, and
+    /// comparing label keys each time cost more than the packing search itself.
+    type_admits: FastMap<u32, Vec<Option<bool>>>,
     reqs: ReqTable,
     /// Per requirement set, per catalog type: the offerings it allows (available, zone and
     /// capacity type admitted).
     offers: std::cell::RefCell<FastMap<u32, OfferRow>>,
     /// Per requirement set: [`Self::best_offers`].
     best: std::cell::RefCell<FastMap<u32, Rc<[Option<u16>]>>>,
+    /// Per requirement set: [`Self::best_ranks`].
+    best_rank: std::cell::RefCell<FastMap<u32, Rc<[Option<f64>]>>>,
     /// [`Self::launchable`] per pool, requirement set and types, when no reservation is in
     /// play.
     launch_cache: std::cell::RefCell<FastMap<LaunchKey, Rc<Launchable>>>,
@@ -519,12 +525,14 @@ impl<'a> Solve<'a> {
             claims: Vec::new(),
             masks: FastMap::default(),
             admitted: FastMap::default(),
+            type_admits: FastMap::default(),
             reqs,
             offers: Default::default(),
             domain_cache: FastMap::default(),
             counted_cache: FastMap::default(),
             best: Default::default(),
             launch_cache: Default::default(),
+            best_rank: Default::default(),
             min_price: Default::default(),
             has_reserved: catalog
                 .instance_types
@@ -2158,7 +2166,14 @@ impl<'a> Solve<'a> {
                     let Some(m) = self.reqs.merge(merged, m2.merged_id) else {
                         continue;
                     };
-                    if !self.types[pool.types[j]].admits(self.reqs.get(m), &self.keys) {
+                    let t = pool.types[j];
+                    let row = self
+                        .type_admits
+                        .entry(m)
+                        .or_insert_with(|| vec![None; self.types.len()]);
+                    let admits = *row[t]
+                        .get_or_insert_with(|| self.types[t].admits(self.reqs.get(m), &self.keys));
+                    if !admits {
                         continue;
                     }
                     merged = m;
@@ -2384,15 +2399,40 @@ impl<'a> Solve<'a> {
     fn priced(&self, p: usize, types: Vec<usize>, id: u32) -> (Vec<usize>, Vec<f64>) {
         let pool = &self.pools[p];
         let table = self.best_offers(id);
+        let ranks = self.best_ranks(id);
         let mut v: Vec<(f64, usize)> = types
             .into_iter()
             .filter_map(|j| {
-                self.launch_in(&table, pool.types[j], id, &self.reserved)
-                    .map(|o| (launch_rank(o), j))
+                let t = pool.types[j];
+                if self.has_reserved[t] {
+                    self.launch_in(&table, t, id, &self.reserved)
+                        .map(|o| (launch_rank(o), j))
+                } else {
+                    ranks[t].map(|r| (r, j))
+                }
             })
             .collect();
-        v.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        // Entries equal under this order are identical, so an unstable sort orders them as a
+        // stable one would, without its scratch buffer.
+        v.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         v.into_iter().map(|(r, j)| (j, r)).unzip()
+    }
+
+    /// Per catalog type, the launch rank of [`Self::best_offers`] under requirement set `id`;
+    /// cached per set, so pricing a claim's types reads one table instead of each type's
+    /// offerings.
+    fn best_ranks(&self, id: u32) -> Rc<[Option<f64>]> {
+        if let Some(t) = self.best_rank.borrow().get(&id) {
+            return t.clone();
+        }
+        let best = self.best_offers(id);
+        let table: Rc<[Option<f64>]> = best
+            .iter()
+            .zip(&self.types)
+            .map(|(o, ti)| o.map(|i| launch_rank(&ti.it.offerings[usize::from(i)])))
+            .collect();
+        self.best_rank.borrow_mut().insert(id, table.clone());
+        table
     }
 
     /// Takes one unit of the reservation the claim would launch into, if any.
