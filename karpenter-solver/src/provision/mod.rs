@@ -136,7 +136,8 @@ struct Target {
 /// A claim opened in this solve.
 struct Claim {
     pool: usize,
-    reqs: Requirements,
+    /// Shared with the requirement table: claims are many, distinct sets few.
+    reqs: Rc<Requirements>,
     /// `reqs` interned.
     reqs_id: u32,
     /// An upper bound on the room left in any of the cheapest types, for quick rejection.
@@ -717,7 +718,7 @@ impl<'a> Solve<'a> {
             let moved = self.claims.remove(j);
             let claim = &mut self.claims[i];
             claim.pods.extend(moved.pods);
-            claim.reqs = self.reqs.get(merged).clone();
+            claim.reqs = self.reqs.shared(merged);
             claim.reqs_id = merged;
             claim.types = types.into();
             claim.prices = prices.into();
@@ -828,7 +829,7 @@ impl<'a> Solve<'a> {
                 let headroom = max_room(&self.pools[p], &self.types, &types, &req);
                 alternative.push(Claim {
                     pool: p,
-                    reqs: Requirements::new(),
+                    reqs: Rc::new(Requirements::new()),
                     reqs_id: mask.merged_id,
                     headroom,
                     types: types.into(),
@@ -857,7 +858,7 @@ impl<'a> Solve<'a> {
             claim.price = prices[0];
             claim.types = types.into();
             claim.prices = prices.into();
-            claim.reqs = self.reqs.get(claim.reqs_id).clone();
+            claim.reqs = self.reqs.shared(claim.reqs_id);
         }
         let ours: f64 = (0..self.claims.len()).map(|i| self.claim_price(i)).sum();
         if total < ours - 1e-9 {
@@ -1029,15 +1030,17 @@ impl<'a> Solve<'a> {
             types.insert(j, bound::BoundType { room, price });
         }
         let classes: Vec<usize> = pods.keys().copied().collect();
+        // Masks are looked up once per shape, not once per type.
         let mut shapes: Vec<bound::Shape> = classes
             .iter()
             .map(|&c| {
                 let mut req = self.classes[c].req.clone();
                 req.push(0);
+                let ok = &masks[&c].ok;
                 bound::Shape {
                     req,
                     count: pods[&c].len(),
-                    types: types.keys().copied().filter(|&j| masks[&c].ok[j]).collect(),
+                    types: types.keys().copied().filter(|&j| ok[j]).collect(),
                 }
             })
             .collect();
@@ -1048,20 +1051,21 @@ impl<'a> Solve<'a> {
                 add_scaled(&mut req, &self.classes[c].req, k as i64);
             }
             req.push(1);
+            let oks: Vec<&[bool]> = content.iter().map(|(c, _)| &masks[c].ok[..]).collect();
             shapes.push(bound::Shape {
                 req,
                 count: holders.len(),
                 types: types
                     .keys()
                     .copied()
-                    .filter(|&j| content.iter().all(|(c, _)| masks[c].ok[j]))
+                    .filter(|&j| oks.iter().all(|ok| ok[j]))
                     .collect(),
             });
         }
         let nodes = bound::pattern_packing(&shapes, &types)?;
         let mut next: Vec<usize> = vec![0; shapes.len()];
         let mut claims = Vec::with_capacity(nodes.len());
-        let reqs = self.reqs.get(merged).clone();
+        let reqs = self.reqs.shared(merged);
         let mut launches: FastMap<(Vec<i64>, Vec<usize>), SteadyLaunch> = FastMap::default();
         for (_, on) in nodes {
             let mut used = vec![0i64; d];
@@ -1102,10 +1106,11 @@ impl<'a> Solve<'a> {
                 Some(launch) => launch.clone(),
                 None => {
                     let pool = &self.pools[p];
+                    let oks: Vec<&[bool]> = key.1.iter().map(|c| &masks[c].ok[..]).collect();
                     let fitting: Vec<usize> = (0..pool.types.len())
                         .filter(|&j| {
                             admitted.ok[j]
-                                && key.1.iter().all(|c| masks[c].ok[j])
+                                && oks.iter().all(|ok| ok[j])
                                 && fits_with(
                                     &used,
                                     &pool.overhead[j],
@@ -1663,7 +1668,7 @@ impl<'a> Solve<'a> {
         let k = k as i64;
         let (labels, reqs): (Option<&crate::labels::Labels>, Option<&Requirements>) = match place {
             Place::Target(t) => (Some(&self.targets[t].labels), None),
-            Place::Claim(i) => (None, Some(&self.claims[i].reqs)),
+            Place::Claim(i) => (None, Some(&*self.claims[i].reqs)),
         };
         // The groups these pods count in: those that select them, where the group's node
         // filter admits the place (a spread honouring node affinity does not count pods on
@@ -1974,29 +1979,40 @@ impl<'a> Solve<'a> {
             };
             // Unless the requirements narrowed or a reservation is in play, the kept types
             // launch as before: their order and prices carry over.
-            let (types, prices) = if narrowed
+            let (types, prices): (Rc<[usize]>, Rc<[f64]>) = if narrowed
                 || claim
                     .types
                     .iter()
                     .any(|&j| self.has_reserved[pool.types[j]])
             {
                 let kept: Vec<usize> = claim.types.iter().copied().filter(|&j| keep(j)).collect();
-                self.priced(p, kept, merged)
+                let (types, prices) = self.priced(p, kept, merged);
+                (types.into(), prices.into())
             } else {
-                claim
-                    .types
-                    .iter()
-                    .zip(claim.prices.iter())
-                    .filter(|(&j, _)| keep(j))
-                    .map(|(&j, &price)| (j, price))
-                    .unzip()
+                // Most fills keep every type, or drop only some: the lists are shared when
+                // nothing is dropped and copied from the first dropped type on otherwise.
+                let n = claim.types.len().min(claim.prices.len());
+                let first = claim.types[..n].iter().position(|&j| !keep(j)).unwrap_or(n);
+                if first == claim.types.len() && first == claim.prices.len() {
+                    (claim.types.clone(), claim.prices.clone())
+                } else {
+                    let mut types = claim.types[..first].to_vec();
+                    let mut prices = claim.prices[..first].to_vec();
+                    for k in first + 1..n {
+                        if keep(claim.types[k]) {
+                            types.push(claim.types[k]);
+                            prices.push(claim.prices[k]);
+                        }
+                    }
+                    (types.into(), prices.into())
+                }
             };
             let ports = class.host_ports.to_vec();
-            let reqs = self.reqs.get(merged).clone();
+            let reqs = self.reqs.shared(merged);
             let headroom = self.headroom(p, &types, &prices, &used);
             let claim = &mut self.claims[ci];
-            claim.types = types.into();
-            claim.prices = prices.into();
+            claim.types = types;
+            claim.prices = prices;
             claim.headroom = headroom;
             claim.used = used;
             claim.reqs = reqs;
@@ -2223,7 +2239,7 @@ impl<'a> Solve<'a> {
                 None => return false,
             },
         };
-        let reqs = self.reqs.get(merged).clone();
+        let reqs = self.reqs.shared(merged);
         let mut budget = n;
         let mut opened = false;
         // Without limits or reservations every repeat of the packing launches alike: its
