@@ -240,9 +240,16 @@ type SteadyLaunch = (Rc<[usize]>, Rc<[f64]>, Vec<i64>);
 /// Pool, requirement set and types of a claim: what decides where it may launch.
 type LaunchKey = (usize, u32, Rc<[usize]>);
 
+/// [`LaunchKey`] with the types' shared list by address: the claims of one packing share one
+/// list, and comparing addresses spares hashing hundreds of entries per claim.
+type SharedLaunchKey = (usize, u32, *const [usize]);
+
 /// A packing (classes and counts), its requirement set, what it uses, and the pool types
 /// that hold it.
 type PackingTypes = (Vec<(usize, usize)>, u32, Vec<i64>, Vec<usize>);
+
+/// Pool, requirement set, types and use of a steady packing: what decides its launch.
+type SteadyKey = (usize, u32, Vec<usize>, Vec<i64>);
 
 /// A seed of [`Solve::repack`] (classes and how many pods of each) and the claims holding it.
 type SeedHolders<'s> = (&'s Vec<(usize, usize)>, &'s Vec<usize>);
@@ -283,6 +290,9 @@ struct Solve<'a> {
     /// A rider's merged set is tried against every frontier type of every packing, and
     /// comparing label keys each time cost more than the packing search itself.
     type_admits: FastMap<u32, Vec<Option<bool>>>,
+    /// [`Self::steady_launch`], cached: different packings of a pool often need the same
+    /// types and use, and pricing hundreds of types cost more than the packing search.
+    steady: FastMap<SteadyKey, SteadyLaunch>,
     reqs: ReqTable,
     /// Per requirement set, per catalog type: the offerings it allows (available, zone and
     /// capacity type admitted).
@@ -527,6 +537,7 @@ impl<'a> Solve<'a> {
             masks: FastMap::default(),
             admitted: FastMap::default(),
             type_admits: FastMap::default(),
+            steady: FastMap::default(),
             reqs,
             offers: Default::default(),
             domain_cache: FastMap::default(),
@@ -2112,6 +2123,30 @@ impl<'a> Solve<'a> {
         ))
     }
 
+    /// The launch of a steady packing of pool `p` under requirement set `merged` on pool type
+    /// positions `types` using `used`, cached; `types` and `used` are handed back.
+    fn steady_launch(
+        &mut self,
+        p: usize,
+        merged: u32,
+        types: Vec<usize>,
+        used: Vec<i64>,
+    ) -> (Vec<usize>, Vec<i64>, SteadyLaunch) {
+        let key: SteadyKey = (p, merged, types, used);
+        let launch = match self.steady.get(&key) {
+            Some(launch) => launch.clone(),
+            None => {
+                let (fitting, prices) = self.priced(p, key.2.clone(), merged);
+                let headroom = self.headroom(p, &fitting, &prices, &key.3);
+                let launch: SteadyLaunch = (fitting.into(), prices.into(), headroom);
+                self.steady.insert(key.clone(), launch.clone());
+                launch
+            }
+        };
+        let (_, _, types, used) = key;
+        (types, used, launch)
+    }
+
     /// Chooses the cheapest packing for a new claim of pool `p` seeded with up to `n` pods of
     /// class `c`, opens it, and repeats it while identical pods remain. Returns false when the
     /// pool cannot take any.
@@ -2243,17 +2278,18 @@ impl<'a> Solve<'a> {
         let mut budget = n;
         let mut opened = false;
         // Without limits or reservations every repeat of the packing launches alike: its
-        // types, prices and headroom are worked out once.
+        // types, prices and headroom are worked out once, and shared with later packings
+        // that use as much of the same types.
         let steady = {
             let pool = &self.pools[p];
             pool.limits_left.is_none() && !types.iter().any(|&j| self.has_reserved[pool.types[j]])
         };
-        let mut launch_once: Option<SteadyLaunch> = None;
-        if steady {
-            let (fitting, prices) = self.priced(p, types.clone(), merged);
-            let headroom = self.headroom(p, &fitting, &prices, &used);
-            launch_once = Some((fitting.into(), prices.into(), headroom));
-        }
+        let (types, used, launch_once) = if steady {
+            let (types, used, launch) = self.steady_launch(p, merged, types, used);
+            (types, used, Some(launch))
+        } else {
+            (types, used, None)
+        };
         loop {
             let seed = pattern[0].1;
             if budget < seed || pattern.iter().any(|&(cl, k)| self.remaining(cl) < k) {
@@ -2835,10 +2871,15 @@ impl<'a> Solve<'a> {
         let mut node_claims = Vec::with_capacity(self.claims.len());
         let mut reserved = reservations_for_output(&self);
         let mut lower_bound = 0.0;
+        let cacheable = !self.has_reserved.iter().any(|&r| r);
+        // Keyed by address while every claim, and so every list, is alive: an address then
+        // names one list.
+        let mut shared: FastMap<SharedLaunchKey, Rc<Launchable>> = FastMap::default();
         for claim in &self.claims {
             let n = counters.entry(claim.pool).or_insert(0);
             *n += 1;
-            if let Some(nc) = self.claim_output(claim, *n, &mut reserved) {
+            let cache = cacheable.then_some(&mut shared);
+            if let Some(nc) = self.claim_output(claim, *n, &mut reserved, cache) {
                 node_claims.push(nc);
             }
         }
@@ -2940,30 +2981,39 @@ impl<'a> Solve<'a> {
         })
     }
 
+    /// The plan's entry for `claim`, the `n`th of its pool. `shared` is given when no
+    /// reservation is in play, so launch options depend on pool, requirements and types alone.
     fn claim_output(
         &self,
         claim: &Claim,
         n: usize,
         reserved: &mut ReservedLeft,
+        shared: Option<&mut FastMap<SharedLaunchKey, Rc<Launchable>>>,
     ) -> Option<NewNodeClaim> {
         let pool = &self.pools[claim.pool];
         // Claims repeated from one packing share their launch options: computed once.
-        let key = (claim.pool, claim.reqs_id, claim.types.clone());
-        let cacheable = !self.has_reserved.iter().any(|&r| r);
-        let cached = if cacheable {
-            self.launch_cache.borrow().get(&key).cloned()
-        } else {
-            None
-        };
-        let launchable = match cached {
-            Some(l) => l,
-            None => {
-                let l = Rc::new(self.launchable(claim, reserved)?);
-                if cacheable {
-                    self.launch_cache.borrow_mut().insert(key, l.clone());
+        let launchable = match shared {
+            Some(shared) => {
+                let by_list = (claim.pool, claim.reqs_id, Rc::as_ptr(&claim.types));
+                match shared.get(&by_list) {
+                    Some(l) => l.clone(),
+                    None => {
+                        let key = (claim.pool, claim.reqs_id, claim.types.clone());
+                        let cached = self.launch_cache.borrow().get(&key).cloned();
+                        let l = match cached {
+                            Some(l) => l,
+                            None => {
+                                let l = Rc::new(self.launchable(claim, reserved)?);
+                                self.launch_cache.borrow_mut().insert(key, l.clone());
+                                l
+                            }
+                        };
+                        shared.insert(by_list, l.clone());
+                        l
+                    }
                 }
-                l
             }
+            None => Rc::new(self.launchable(claim, reserved)?),
         };
         let mut requests = claim.used.clone();
         add_scaled(&mut requests, &launchable.overhead, 1);
