@@ -136,7 +136,8 @@ struct Target {
 /// A claim opened in this solve.
 struct Claim {
     pool: usize,
-    reqs: Requirements,
+    /// Shared with the requirement table: claims are many, distinct sets few.
+    reqs: Rc<Requirements>,
     /// `reqs` interned.
     reqs_id: u32,
     /// An upper bound on the room left in any of the cheapest types, for quick rejection.
@@ -239,6 +240,10 @@ type SteadyLaunch = (Rc<[usize]>, Rc<[f64]>, Vec<i64>);
 /// Pool, requirement set and types of a claim: what decides where it may launch.
 type LaunchKey = (usize, u32, Rc<[usize]>);
 
+/// [`LaunchKey`] with the types' shared list by address: the claims of one packing share one
+/// list, and comparing addresses spares hashing hundreds of entries per claim.
+type SharedLaunchKey = (usize, u32, *const [usize]);
+
 /// A packing (classes and counts), its requirement set, what it uses, and the pool types
 /// that hold it.
 type PackingTypes = (Vec<(usize, usize)>, u32, Vec<i64>, Vec<usize>);
@@ -250,6 +255,9 @@ enum Unit {
     Pod(usize),
     Seed(usize),
 }
+
+/// Pool, requirement set, types and use of a steady packing: what decides its launch.
+type SteadyKey = (usize, u32, Vec<usize>, Vec<i64>);
 
 /// Pool, requirement set, pod size and key of [`Solve::pool_domains`].
 type DomainKey = (usize, u32, Vec<i64>, String);
@@ -283,12 +291,21 @@ struct Solve<'a> {
     claim_room: room::RoomTree,
     masks: FastMap<MaskKey, Option<Rc<Mask>>>,
     admitted: FastMap<(usize, u32), Option<Rc<Admitted>>>,
+    /// Per requirement set, per catalog type: [`TypeInfo::admits`], filled as packings ask.
+    /// A rider's merged set is tried against every frontier type of every packing, and
+    /// comparing label keys each time cost more than the packing search itself.
+    type_admits: FastMap<u32, Vec<Option<bool>>>,
+    /// [`Self::steady_launch`], cached: different packings of a pool often need the same
+    /// types and use, and pricing hundreds of types cost more than the packing search.
+    steady: FastMap<SteadyKey, SteadyLaunch>,
     reqs: ReqTable,
     /// Per requirement set, per catalog type: the offerings it allows (available, zone and
     /// capacity type admitted).
     offers: std::cell::RefCell<FastMap<u32, OfferRow>>,
     /// Per requirement set: [`Self::best_offers`].
     best: std::cell::RefCell<FastMap<u32, Rc<[Option<u16>]>>>,
+    /// Per requirement set: [`Self::best_ranks`].
+    best_rank: std::cell::RefCell<FastMap<u32, Rc<[Option<f64>]>>>,
     /// [`Self::launchable`] per pool, requirement set and types, when no reservation is in
     /// play.
     launch_cache: std::cell::RefCell<FastMap<LaunchKey, Rc<Launchable>>>,
@@ -524,12 +541,15 @@ impl<'a> Solve<'a> {
             claims: Vec::new(),
             masks: FastMap::default(),
             admitted: FastMap::default(),
+            type_admits: FastMap::default(),
+            steady: FastMap::default(),
             reqs,
             offers: Default::default(),
             domain_cache: FastMap::default(),
             counted_cache: FastMap::default(),
             best: Default::default(),
             launch_cache: Default::default(),
+            best_rank: Default::default(),
             min_price: Default::default(),
             has_reserved: catalog
                 .instance_types
@@ -714,7 +734,7 @@ impl<'a> Solve<'a> {
             let moved = self.claims.remove(j);
             let claim = &mut self.claims[i];
             claim.pods.extend(moved.pods);
-            claim.reqs = self.reqs.get(merged).clone();
+            claim.reqs = self.reqs.shared(merged);
             claim.reqs_id = merged;
             claim.types = types.into();
             claim.prices = prices.into();
@@ -825,7 +845,7 @@ impl<'a> Solve<'a> {
                 let headroom = max_room(&self.pools[p], &self.types, &types, &req);
                 alternative.push(Claim {
                     pool: p,
-                    reqs: Requirements::new(),
+                    reqs: Rc::new(Requirements::new()),
                     reqs_id: mask.merged_id,
                     headroom,
                     types: types.into(),
@@ -854,7 +874,7 @@ impl<'a> Solve<'a> {
             claim.price = prices[0];
             claim.types = types.into();
             claim.prices = prices.into();
-            claim.reqs = self.reqs.get(claim.reqs_id).clone();
+            claim.reqs = self.reqs.shared(claim.reqs_id);
         }
         let ours: f64 = (0..self.claims.len()).map(|i| self.claim_price(i)).sum();
         if total < ours - 1e-9 {
@@ -1086,7 +1106,7 @@ impl<'a> Solve<'a> {
         let nodes = bound::pattern_packing(&shapes, &types)?;
         let mut next: Vec<usize> = vec![0; shapes.len()];
         let mut claims = Vec::with_capacity(nodes.len());
-        let reqs = self.reqs.get(id).clone();
+        let reqs = self.reqs.shared(id);
         let mut launches: FastMap<(Vec<i64>, Vec<usize>), SteadyLaunch> = FastMap::default();
         for (_, on) in nodes {
             let mut used = vec![0i64; d];
@@ -1677,7 +1697,7 @@ impl<'a> Solve<'a> {
         let k = k as i64;
         let (labels, reqs): (Option<&crate::labels::Labels>, Option<&Requirements>) = match place {
             Place::Target(t) => (Some(&self.targets[t].labels), None),
-            Place::Claim(i) => (None, Some(&self.claims[i].reqs)),
+            Place::Claim(i) => (None, Some(&*self.claims[i].reqs)),
         };
         // The groups these pods count in: those that select them, where the group's node
         // filter admits the place (a spread honouring node affinity does not count pods on
@@ -1988,29 +2008,40 @@ impl<'a> Solve<'a> {
             };
             // Unless the requirements narrowed or a reservation is in play, the kept types
             // launch as before: their order and prices carry over.
-            let (types, prices) = if narrowed
+            let (types, prices): (Rc<[usize]>, Rc<[f64]>) = if narrowed
                 || claim
                     .types
                     .iter()
                     .any(|&j| self.has_reserved[pool.types[j]])
             {
                 let kept: Vec<usize> = claim.types.iter().copied().filter(|&j| keep(j)).collect();
-                self.priced(p, kept, merged)
+                let (types, prices) = self.priced(p, kept, merged);
+                (types.into(), prices.into())
             } else {
-                claim
-                    .types
-                    .iter()
-                    .zip(claim.prices.iter())
-                    .filter(|(&j, _)| keep(j))
-                    .map(|(&j, &price)| (j, price))
-                    .unzip()
+                // Most fills keep every type, or drop only some: the lists are shared when
+                // nothing is dropped and copied from the first dropped type on otherwise.
+                let n = claim.types.len().min(claim.prices.len());
+                let first = claim.types[..n].iter().position(|&j| !keep(j)).unwrap_or(n);
+                if first == claim.types.len() && first == claim.prices.len() {
+                    (claim.types.clone(), claim.prices.clone())
+                } else {
+                    let mut types = claim.types[..first].to_vec();
+                    let mut prices = claim.prices[..first].to_vec();
+                    for k in first + 1..n {
+                        if keep(claim.types[k]) {
+                            types.push(claim.types[k]);
+                            prices.push(claim.prices[k]);
+                        }
+                    }
+                    (types.into(), prices.into())
+                }
             };
             let ports = class.host_ports.to_vec();
-            let reqs = self.reqs.get(merged).clone();
+            let reqs = self.reqs.shared(merged);
             let headroom = self.headroom(p, &types, &prices, &used);
             let claim = &mut self.claims[ci];
-            claim.types = types.into();
-            claim.prices = prices.into();
+            claim.types = types;
+            claim.prices = prices;
             claim.headroom = headroom;
             claim.used = used;
             claim.reqs = reqs;
@@ -2110,6 +2141,30 @@ impl<'a> Solve<'a> {
         ))
     }
 
+    /// The launch of a steady packing of pool `p` under requirement set `merged` on pool type
+    /// positions `types` using `used`, cached; `types` and `used` are handed back.
+    fn steady_launch(
+        &mut self,
+        p: usize,
+        merged: u32,
+        types: Vec<usize>,
+        used: Vec<i64>,
+    ) -> (Vec<usize>, Vec<i64>, SteadyLaunch) {
+        let key: SteadyKey = (p, merged, types, used);
+        let launch = match self.steady.get(&key) {
+            Some(launch) => launch.clone(),
+            None => {
+                let (fitting, prices) = self.priced(p, key.2.clone(), merged);
+                let headroom = self.headroom(p, &fitting, &prices, &key.3);
+                let launch: SteadyLaunch = (fitting.into(), prices.into(), headroom);
+                self.steady.insert(key.clone(), launch.clone());
+                launch
+            }
+        };
+        let (_, _, types, used) = key;
+        (types, used, launch)
+    }
+
     /// Chooses the cheapest packing for a new claim of pool `p` seeded with up to `n` pods of
     /// class `c`, opens it, and repeats it while identical pods remain. Returns false when the
     /// pool cannot take any.
@@ -2180,7 +2235,14 @@ impl<'a> Solve<'a> {
                     let Some(m) = self.reqs.merge(merged, m2.merged_id) else {
                         continue;
                     };
-                    if !self.types[pool.types[j]].admits(self.reqs.get(m), &self.keys) {
+                    let t = pool.types[j];
+                    let row = self
+                        .type_admits
+                        .entry(m)
+                        .or_insert_with(|| vec![None; self.types.len()]);
+                    let admits = *row[t]
+                        .get_or_insert_with(|| self.types[t].admits(self.reqs.get(m), &self.keys));
+                    if !admits {
                         continue;
                     }
                     merged = m;
@@ -2230,21 +2292,22 @@ impl<'a> Solve<'a> {
                 None => return false,
             },
         };
-        let reqs = self.reqs.get(merged).clone();
+        let reqs = self.reqs.shared(merged);
         let mut budget = n;
         let mut opened = false;
         // Without limits or reservations every repeat of the packing launches alike: its
-        // types, prices and headroom are worked out once.
+        // types, prices and headroom are worked out once, and shared with later packings
+        // that use as much of the same types.
         let steady = {
             let pool = &self.pools[p];
             pool.limits_left.is_none() && !types.iter().any(|&j| self.has_reserved[pool.types[j]])
         };
-        let mut launch_once: Option<SteadyLaunch> = None;
-        if steady {
-            let (fitting, prices) = self.priced(p, types.clone(), merged);
-            let headroom = self.headroom(p, &fitting, &prices, &used);
-            launch_once = Some((fitting.into(), prices.into(), headroom));
-        }
+        let (types, used, launch_once) = if steady {
+            let (types, used, launch) = self.steady_launch(p, merged, types, used);
+            (types, used, Some(launch))
+        } else {
+            (types, used, None)
+        };
         loop {
             let seed = pattern[0].1;
             if budget < seed || pattern.iter().any(|&(cl, k)| self.remaining(cl) < k) {
@@ -2406,15 +2469,40 @@ impl<'a> Solve<'a> {
     fn priced(&self, p: usize, types: Vec<usize>, id: u32) -> (Vec<usize>, Vec<f64>) {
         let pool = &self.pools[p];
         let table = self.best_offers(id);
+        let ranks = self.best_ranks(id);
         let mut v: Vec<(f64, usize)> = types
             .into_iter()
             .filter_map(|j| {
-                self.launch_in(&table, pool.types[j], id, &self.reserved)
-                    .map(|o| (launch_rank(o), j))
+                let t = pool.types[j];
+                if self.has_reserved[t] {
+                    self.launch_in(&table, t, id, &self.reserved)
+                        .map(|o| (launch_rank(o), j))
+                } else {
+                    ranks[t].map(|r| (r, j))
+                }
             })
             .collect();
-        v.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        // Entries equal under this order are identical, so an unstable sort orders them as a
+        // stable one would, without its scratch buffer.
+        v.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         v.into_iter().map(|(r, j)| (j, r)).unzip()
+    }
+
+    /// Per catalog type, the launch rank of [`Self::best_offers`] under requirement set `id`;
+    /// cached per set, so pricing a claim's types reads one table instead of each type's
+    /// offerings.
+    fn best_ranks(&self, id: u32) -> Rc<[Option<f64>]> {
+        if let Some(t) = self.best_rank.borrow().get(&id) {
+            return t.clone();
+        }
+        let best = self.best_offers(id);
+        let table: Rc<[Option<f64>]> = best
+            .iter()
+            .zip(&self.types)
+            .map(|(o, ti)| o.map(|i| launch_rank(&ti.it.offerings[usize::from(i)])))
+            .collect();
+        self.best_rank.borrow_mut().insert(id, table.clone());
+        table
     }
 
     /// Takes one unit of the reservation the claim would launch into, if any.
@@ -2801,10 +2889,15 @@ impl<'a> Solve<'a> {
         let mut node_claims = Vec::with_capacity(self.claims.len());
         let mut reserved = reservations_for_output(&self);
         let mut lower_bound = 0.0;
+        let cacheable = !self.has_reserved.iter().any(|&r| r);
+        // Keyed by address while every claim, and so every list, is alive: an address then
+        // names one list.
+        let mut shared: FastMap<SharedLaunchKey, Rc<Launchable>> = FastMap::default();
         for claim in &self.claims {
             let n = counters.entry(claim.pool).or_insert(0);
             *n += 1;
-            if let Some(nc) = self.claim_output(claim, *n, &mut reserved) {
+            let cache = cacheable.then_some(&mut shared);
+            if let Some(nc) = self.claim_output(claim, *n, &mut reserved, cache) {
                 node_claims.push(nc);
             }
         }
@@ -2906,30 +2999,39 @@ impl<'a> Solve<'a> {
         })
     }
 
+    /// The plan's entry for `claim`, the `n`th of its pool. `shared` is given when no
+    /// reservation is in play, so launch options depend on pool, requirements and types alone.
     fn claim_output(
         &self,
         claim: &Claim,
         n: usize,
         reserved: &mut ReservedLeft,
+        shared: Option<&mut FastMap<SharedLaunchKey, Rc<Launchable>>>,
     ) -> Option<NewNodeClaim> {
         let pool = &self.pools[claim.pool];
         // Claims repeated from one packing share their launch options: computed once.
-        let key = (claim.pool, claim.reqs_id, claim.types.clone());
-        let cacheable = !self.has_reserved.iter().any(|&r| r);
-        let cached = if cacheable {
-            self.launch_cache.borrow().get(&key).cloned()
-        } else {
-            None
-        };
-        let launchable = match cached {
-            Some(l) => l,
-            None => {
-                let l = Rc::new(self.launchable(claim, reserved)?);
-                if cacheable {
-                    self.launch_cache.borrow_mut().insert(key, l.clone());
+        let launchable = match shared {
+            Some(shared) => {
+                let by_list = (claim.pool, claim.reqs_id, Rc::as_ptr(&claim.types));
+                match shared.get(&by_list) {
+                    Some(l) => l.clone(),
+                    None => {
+                        let key = (claim.pool, claim.reqs_id, claim.types.clone());
+                        let cached = self.launch_cache.borrow().get(&key).cloned();
+                        let l = match cached {
+                            Some(l) => l,
+                            None => {
+                                let l = Rc::new(self.launchable(claim, reserved)?);
+                                self.launch_cache.borrow_mut().insert(key, l.clone());
+                                l
+                            }
+                        };
+                        shared.insert(by_list, l.clone());
+                        l
+                    }
                 }
-                l
             }
+            None => Rc::new(self.launchable(claim, reserved)?),
         };
         let mut requests = claim.used.clone();
         add_scaled(&mut requests, &launchable.overhead, 1);

@@ -472,7 +472,8 @@ pub(crate) fn classes<'a>(
             selected_keys.extend(s.match_label_keys.iter().map(String::as_str));
         }
     }
-    let mut by_key: HashMap<ClassKey<'a>, usize> = HashMap::new();
+    // Looked up once per pending pod; nothing iterates it, so the fast hash changes no order.
+    let mut by_key: crate::fast_hash::FastMap<ClassKey<'a>, usize> = Default::default();
     let mut out: Vec<Class<'a>> = Vec::new();
     // Sort keys looked up once per pod, not once per comparison.
     let mut order: Vec<(i64, i64, usize)> = pending
@@ -786,7 +787,8 @@ pub(crate) fn describe_requests(r: &Resources) -> String {
 /// Requirement sets interned to small ids, so hot loops compare and cache by integer.
 #[derive(Default)]
 pub(crate) struct ReqTable {
-    list: Vec<Requirements>,
+    /// Shared, so the claims holding a set need not copy it.
+    list: Vec<std::rc::Rc<Requirements>>,
     index: crate::fast_hash::FastMap<Requirements, u32>,
     merges: crate::fast_hash::FastMap<(u32, u32), Option<u32>>,
 }
@@ -798,12 +800,17 @@ impl ReqTable {
         }
         let id = self.list.len() as u32;
         self.index.insert(r.clone(), id);
-        self.list.push(r);
+        self.list.push(std::rc::Rc::new(r));
         id
     }
 
     pub fn get(&self, id: u32) -> &Requirements {
         &self.list[id as usize]
+    }
+
+    /// Set `id`, shared rather than copied.
+    pub fn shared(&self, id: u32) -> std::rc::Rc<Requirements> {
+        self.list[id as usize].clone()
     }
 
     /// Both sets at once, or `None` when some key they share admits no common value.
