@@ -2025,8 +2025,10 @@ impl<'a> Solve<'a> {
                 if first == claim.types.len() && first == claim.prices.len() {
                     (claim.types.clone(), claim.prices.clone())
                 } else {
-                    let mut types = claim.types[..first].to_vec();
-                    let mut prices = claim.prices[..first].to_vec();
+                    let mut types = Vec::with_capacity(n);
+                    let mut prices = Vec::with_capacity(n);
+                    types.extend_from_slice(&claim.types[..first]);
+                    prices.extend_from_slice(&claim.prices[..first]);
                     for k in first + 1..n {
                         if keep(claim.types[k]) {
                             types.push(claim.types[k]);
@@ -2195,13 +2197,14 @@ impl<'a> Solve<'a> {
         let dims = self.dims.len();
         let mut best: Option<Packing> = None;
         let mut used = vec![0i64; dims];
+        let table = self.best_offers(mask.merged_id);
         for &j in &mask.frontier {
             let ti = &self.types[pool.types[j]];
             if !pool.within_limits(&ti.it.capacity) {
                 continue;
             }
             let Some(price) = self
-                .launch(pool.types[j], mask.merged_id, &self.reserved)
+                .launch_in(&table, pool.types[j], mask.merged_id, &self.reserved)
                 .map(|o| o.price)
             else {
                 continue;
