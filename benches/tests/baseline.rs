@@ -1,39 +1,15 @@
 //! The first-fit-decreasing baseline places every pod of the generated workloads, within each
 //! node's allocatable, on an offering that exists, and keeps their spread and affinity terms.
 
-use std::collections::{BTreeMap, HashSet};
+mod common;
 
-use karpenter_solver::{
-    Catalog, Pod, PodAffinityTerm, Resources, Snapshot, LABEL_HOSTNAME, LABEL_ZONE,
-};
+use std::collections::HashSet;
+
+use common::catalogs;
+use karpenter_solver::{Catalog, Resources, Snapshot};
 use karpenter_solver_benches::{
     first_fit_decreasing, snapshot, synthetic_catalog, BaselinePlan, Mix,
 };
-
-fn catalogs() -> Vec<(&'static str, Catalog)> {
-    vec![
-        ("aws-default", Catalog::aws_default()),
-        (
-            "synthetic-400",
-            Catalog::from_slice(synthetic_catalog().as_bytes()).unwrap(),
-        ),
-    ]
-}
-
-fn terms(p: &Pod) -> impl Iterator<Item = (bool, &PodAffinityTerm)> {
-    let a = &p.pod_affinity;
-    let n = &p.pod_anti_affinity;
-    a.required
-        .iter()
-        .chain(a.preferred.iter().map(|w| &w.term))
-        .map(|t| (false, t))
-        .chain(
-            n.required
-                .iter()
-                .chain(n.preferred.iter().map(|w| &w.term))
-                .map(|t| (true, t)),
-        )
-}
 
 /// Checks `plan` against `snap` and `catalog`; `what` names the case in failures.
 fn check(what: &str, snap: &Snapshot, catalog: &Catalog, plan: &BaselinePlan) {
@@ -75,67 +51,7 @@ fn check(what: &str, snap: &Snapshot, catalog: &Catalog, plan: &BaselinePlan) {
     let pending = snap.pods.iter().filter(|p| p.is_pending()).count();
     assert_eq!(seen.len(), pending, "{what}: not every pod placed");
 
-    let zones: Vec<&str> = {
-        let mut z: Vec<&str> = catalog
-            .instance_types
-            .iter()
-            .flat_map(|t| t.offerings.iter().map(|o| o.zone.as_str()))
-            .collect();
-        z.sort();
-        z.dedup();
-        z
-    };
-    for (i, pod) in snap.pods.iter().enumerate() {
-        let matching = |sel: &karpenter_solver::LabelSelector| -> Vec<usize> {
-            snap.pods
-                .iter()
-                .enumerate()
-                .filter(|(j, q)| *j != i && sel.matches(&q.labels))
-                .map(|(j, _)| j)
-                .collect()
-        };
-        for c in &pod.topology_spread {
-            if c.topology_key == LABEL_HOSTNAME {
-                let here = matching(&c.selector)
-                    .into_iter()
-                    .filter(|&j| node_of[j] == node_of[i])
-                    .count();
-                assert!(
-                    here < c.max_skew as usize,
-                    "{what}: hostname spread broken on node {}",
-                    node_of[i]
-                );
-            } else if c.topology_key == LABEL_ZONE {
-                let mut counts: BTreeMap<&str, i64> = zones.iter().map(|&z| (z, 0)).collect();
-                for j in matching(&c.selector).into_iter().chain([i]) {
-                    *counts.get_mut(zone_of[j]).unwrap() += 1;
-                }
-                let (lo, hi) = (
-                    counts.values().min().unwrap(),
-                    counts.values().max().unwrap(),
-                );
-                assert!(
-                    hi - lo <= i64::from(c.max_skew),
-                    "{what}: zone skew {counts:?}"
-                );
-            }
-        }
-        for (anti, t) in terms(pod) {
-            let others = matching(&t.selector);
-            match (anti, t.topology_key.as_str()) {
-                (true, LABEL_HOSTNAME) => assert!(
-                    others.iter().all(|&j| node_of[j] != node_of[i]),
-                    "{what}: anti-affine pods share node {}",
-                    node_of[i]
-                ),
-                (false, LABEL_ZONE) => assert!(
-                    others.iter().all(|&j| zone_of[j] == zone_of[i]),
-                    "{what}: zone-affine pods in several zones"
-                ),
-                _ => {}
-            }
-        }
-    }
+    common::check_terms(what, snap, catalog, &node_of, &|i| zone_of[i], true);
     let total: f64 = plan.nodes.iter().map(|n| n.price).sum();
     assert!(
         (total - plan.total_price).abs() < 1e-9,

@@ -2,20 +2,12 @@
 //! both catalogs and at sizes where the cutting-stock repack of claims takes part: no repack
 //! may move a pod across the zones or nodes its topology counts.
 
+mod common;
+
 use std::collections::{BTreeMap, HashSet};
 
-use karpenter_solver::{
-    provision, Catalog, Options, Pod, PodAffinityTerm, Snapshot, LABEL_HOSTNAME, LABEL_ZONE,
-};
-use karpenter_solver_benches::{snapshot, synthetic_catalog, Mix};
-
-fn required_terms(p: &Pod) -> impl Iterator<Item = (bool, &PodAffinityTerm)> {
-    p.pod_affinity
-        .required
-        .iter()
-        .map(|t| (false, t))
-        .chain(p.pod_anti_affinity.required.iter().map(|t| (true, t)))
-}
+use karpenter_solver::{provision, Catalog, Options, Snapshot};
+use karpenter_solver_benches::{snapshot, Mix};
 
 fn check(what: &str, snap: &Snapshot, catalog: &Catalog) {
     let plan = provision(snap, catalog, &Options::default()).unwrap();
@@ -51,77 +43,12 @@ fn check(what: &str, snap: &Snapshot, catalog: &Catalog) {
         );
         &zones_of[i][0]
     };
-    let zones: Vec<&str> = {
-        let mut z: Vec<&str> = catalog
-            .instance_types
-            .iter()
-            .flat_map(|t| t.offerings.iter().map(|o| o.zone.as_str()))
-            .collect();
-        z.sort();
-        z.dedup();
-        z
-    };
-    for (i, pod) in snap.pods.iter().enumerate() {
-        let matching = |sel: &karpenter_solver::LabelSelector| -> Vec<usize> {
-            snap.pods
-                .iter()
-                .enumerate()
-                .filter(|(j, q)| *j != i && sel.matches(&q.labels))
-                .map(|(j, _)| j)
-                .collect()
-        };
-        for c in &pod.topology_spread {
-            if c.topology_key == LABEL_HOSTNAME {
-                let here = matching(&c.selector)
-                    .into_iter()
-                    .filter(|&j| node_of[j] == node_of[i])
-                    .count();
-                assert!(
-                    here < c.max_skew as usize,
-                    "{what}: hostname spread broken on claim {}",
-                    node_of[i]
-                );
-            } else if c.topology_key == LABEL_ZONE {
-                let mut counts: BTreeMap<&str, i64> = zones.iter().map(|&z| (z, 0)).collect();
-                for j in matching(&c.selector).into_iter().chain([i]) {
-                    *counts.get_mut(zone_of(j)).unwrap() += 1;
-                }
-                let lo = *counts.values().min().unwrap();
-                let hi = *counts.values().max().unwrap();
-                assert!(
-                    hi - lo <= i64::from(c.max_skew),
-                    "{what}: zone skew {counts:?}"
-                );
-            }
-        }
-        for (anti, t) in required_terms(pod) {
-            let others = matching(&t.selector);
-            match (anti, t.topology_key.as_str()) {
-                (true, LABEL_HOSTNAME) => assert!(
-                    others.iter().all(|&j| node_of[j] != node_of[i]),
-                    "{what}: anti-affine pods share claim {}",
-                    node_of[i]
-                ),
-                (false, LABEL_ZONE) => assert!(
-                    others.iter().all(|&j| zone_of(j) == zone_of(i)),
-                    "{what}: zone-affine pods in several zones"
-                ),
-                _ => {}
-            }
-        }
-    }
+    common::check_terms(what, snap, catalog, &node_of, &zone_of, false);
 }
 
 #[test]
 fn karpenter_mix_plans_keep_every_topology_term() {
-    let catalogs = [
-        ("aws-default", Catalog::aws_default()),
-        (
-            "synthetic-400",
-            Catalog::from_slice(synthetic_catalog().as_bytes()).unwrap(),
-        ),
-    ];
-    for (name, catalog) in &catalogs {
+    for (name, catalog) in &common::catalogs() {
         for pods in [40, 300, 1200] {
             let snap = Snapshot::from_slice(snapshot(pods, Mix::Karpenter).as_bytes()).unwrap();
             check(&format!("{name}, {pods} pods"), &snap, catalog);
