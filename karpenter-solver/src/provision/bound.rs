@@ -872,11 +872,9 @@ impl PatternProblem {
 
     /// A packing of type `t` worth much at charges `pi`: the best of a few greedy fills, each
     /// ranking shapes by charge per share of the type's room under one way of sizing a pod
-    /// (its shares summed, its largest share, or its share of one resource).
+    /// (its shares summed, or its largest share).
     fn greedy_packing(&self, t: usize, pi: &[f64]) -> Vec<f64> {
-        let dims = self.room[t].len();
         let mut best: Option<(f64, Vec<f64>)> = None;
-        let _ = dims;
         for sizing in 0..2 {
             let mut packing = vec![0.0; self.req.len()];
             let mut left = self.room[t].clone();
@@ -914,7 +912,7 @@ impl PatternProblem {
 
     /// Adds to `packing` (with `left` room) shapes by charge per share of type `t`'s room,
     /// each as many as still fit. `sizing` picks a pod's size: 0 its shares summed, 1 its
-    /// largest share, 2.. its share of resource `sizing - 2`.
+    /// largest share.
     fn top_up(&self, t: usize, pi: &[f64], packing: &mut [f64], left: &mut [f64], sizing: usize) {
         let room = &self.room[t];
         let mut order: Vec<(f64, usize)> = (0..self.req.len())
@@ -925,17 +923,11 @@ impl PatternProblem {
                     .zip(room)
                     .filter(|(_, r)| **r > 0.0)
                     .map(|(q, r)| q / r);
-                let size: f64 = match sizing {
-                    0 => shares.sum(),
-                    1 => shares.fold(0.0, f64::max),
-                    d => {
-                        let r = room[d - 2];
-                        if r > 0.0 {
-                            self.req[s][d - 2] / r
-                        } else {
-                            0.0
-                        }
-                    }
+                // 0: the shares summed; otherwise the largest share.
+                let size: f64 = if sizing == 0 {
+                    shares.sum()
+                } else {
+                    shares.fold(0.0, f64::max)
                 };
                 (pi[s] / size.max(1e-12), s)
             })

@@ -971,17 +971,7 @@ impl<'a> Solve<'a> {
                 continue;
             };
             let old: f64 = chosen.iter().map(|&i| self.claim_price(i)).sum();
-            let new: f64 = claims
-                .iter()
-                .map(|c| {
-                    c.types
-                        .first()
-                        .and_then(|&j| {
-                            self.launch(self.pools[p].types[j], c.reqs_id, &self.reserved)
-                        })
-                        .map_or(f64::INFINITY, |o| o.price)
-                })
-                .sum();
+            let new: f64 = claims.iter().map(|c| self.price_of(c)).sum();
             if new < old * (1.0 - 1e-9) {
                 for &i in &chosen {
                     gone[i] = true;
@@ -1199,7 +1189,11 @@ impl<'a> Solve<'a> {
 
     /// The price a launch of claim `i` pays.
     fn claim_price(&self, i: usize) -> f64 {
-        let claim = &self.claims[i];
+        self.price_of(&self.claims[i])
+    }
+
+    /// What `claim` launches at: its first (cheapest-ranked) type's offering.
+    fn price_of(&self, claim: &Claim) -> f64 {
         let pool = &self.pools[claim.pool];
         claim
             .types
