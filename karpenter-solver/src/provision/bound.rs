@@ -16,6 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 
+use super::cover::Cover;
+
 /// The shapes' total demand per resource, and the resources some pod asks for.
 fn demand(shapes: &[Shape], dims: usize) -> (Vec<f64>, Vec<usize>) {
     let demand: Vec<f64> = (0..dims)
@@ -281,13 +283,17 @@ pub(crate) fn one_node_bound(shapes: &[Shape], types: &BTreeMap<usize, BoundType
 /// Karpenter's mix), where a 400-type catalog priced linearly in size would take a second.
 const PATTERN_WORK: usize = 5_000;
 
+/// [`pattern_packing`]'s cap on types × shapes: higher than the bound's, as packings need
+/// no proof and so no exact rounds over many shapes.
+const PACKING_WORK: usize = 12_000;
+
 /// Rounds of pattern generation in [`pattern_bound`]: each adds a few packings and tightens
 /// the floor; the cap keeps the bound a small share of a solve even when it has not converged.
 const PATTERN_ROUNDS: usize = 40;
 
 /// [`pattern_packing`] declines programs of more shapes than this: the solver's work grows
 /// with their square, and the greedy packing it would replace is already fair there.
-const PACKING_SHAPES: usize = 40;
+const PACKING_SHAPES: usize = 120;
 
 /// [`pattern_packing`] searches packings exactly, as the bound does, up to this many shapes.
 const EXACT_PACKING_SHAPES: usize = 40;
@@ -295,6 +301,10 @@ const EXACT_PACKING_SHAPES: usize = 40;
 /// Exact rounds of [`pattern_bound`] at most (each bounds every type's knapsack): the last
 /// one's floor is taken.
 const EXACT_ROUNDS: usize = 12;
+
+/// Passes of [`pattern_packing`] over what its earlier passes left, each solving the program
+/// again; what the last leaves is packed greedily.
+const RESIDUAL_PASSES: usize = 32;
 
 /// Packings added per round of [`pattern_bound`]: the most violated ones.
 const PATTERNS_PER_ROUND: usize = 64;
@@ -322,7 +332,7 @@ pub(crate) fn pattern_bound(shapes: &[Shape], types: &BTreeMap<usize, BoundType>
     let Some(problem) = PatternProblem::new(shapes, types, true) else {
         return 0.0;
     };
-    if problem.too_big() {
+    if problem.too_big(PATTERN_WORK) {
         return 0.0;
     }
     problem.solve(true).floor.max(0.0) * (1.0 - 1e-7)
@@ -334,6 +344,8 @@ struct PatternSolution {
     floor: f64,
     rows: Vec<(usize, Vec<f64>)>,
     charges: Vec<f64>,
+    /// How much of each of `rows` the program's last solution buys.
+    mix: Vec<f64>,
 }
 
 /// One node of [`pattern_packing`]: the caller's key of its type and `(shape, pods)` on it.
@@ -356,7 +368,7 @@ pub(crate) fn pattern_packing(
         return None;
     }
     let problem = PatternProblem::new(shapes, types, false)?;
-    if problem.too_big() {
+    if problem.too_big(PACKING_WORK) {
         return None;
     }
     if (0..problem.req.len()).any(|s| (0..problem.price.len()).all(|t| problem.most[t][s] == 0.0)) {
@@ -365,7 +377,6 @@ pub(crate) fn pattern_packing(
     // Packings need good columns, not a proof; the exact rounds that find the last few are
     // worth their time only over few shapes.
     let solution = problem.solve(problem.req.len() <= EXACT_PACKING_SHAPES);
-    let mix = problem.mix(&solution.rows)?;
     let mut left = problem.count.clone();
     let mut nodes: Vec<PatternNode> = Vec::new();
     let take = |t: usize, packing: &[f64], left: &mut [f64], nodes: &mut Vec<PatternNode>| {
@@ -380,18 +391,82 @@ pub(crate) fn pattern_packing(
             .collect();
         nodes.push((problem.keys[t], pods));
     };
-    // Whole copies of the fractional optimum, largest shares first, each cut to what is left.
-    let mut order: Vec<usize> = (0..mix.len()).collect();
-    order.sort_by(|&a, &b| mix[b].total_cmp(&mix[a]).then(a.cmp(&b)));
-    for q in order {
-        let (t, packing) = &solution.rows[q];
-        let copies = (mix[q] + 1e-6).floor() as usize;
-        for _ in 0..copies {
-            let cut: Vec<f64> = packing.iter().zip(&left).map(|(a, l)| a.min(*l)).collect();
-            if cut.iter().all(|&a| a == 0.0) {
-                break;
+    // Whole copies of the fractional optimum, largest shares first, each cut to what is left;
+    // then the program again over what is left, with every packing cut to it, and so on. When
+    // no packing is bought whole any more, the one bought most is rounded up: each pass buys
+    // at least one node, and the rounding error is paid on a shrinking remainder rather than
+    // all at once.
+    let mut charges = solution.charges.clone();
+    let mut columns: Vec<(usize, Vec<f64>)> = solution.rows.clone();
+    let mut mix = solution.mix.clone();
+    for pass in 0..RESIDUAL_PASSES {
+        let mut order: Vec<usize> = (0..mix.len()).collect();
+        order.sort_by(|&a, &b| mix[b].total_cmp(&mix[a]).then(a.cmp(&b)));
+        let whole = order.first().is_some_and(|&q| mix[q] >= 1.0 - 1e-6);
+        for &q in &order {
+            let (t, packing) = &columns[q];
+            // The first pass buys the optimum's whole copies only; later ones round the
+            // largest share up when nothing is whole.
+            let copies = if whole || pass == 0 {
+                (mix[q] + 1e-6).floor() as usize
+            } else {
+                usize::from(q == order[0] && mix[q] > 1e-6)
+            };
+            for _ in 0..copies {
+                let cut: Vec<f64> = packing.iter().zip(&left).map(|(a, l)| a.min(*l)).collect();
+                if cut.iter().all(|&a| a == 0.0) {
+                    break;
+                }
+                take(*t, &cut, &mut left, &mut nodes);
             }
-            take(*t, &cut, &mut left, &mut nodes);
+        }
+        if left.iter().all(|&l| l <= 0.0) {
+            break;
+        }
+        // The packings cut to what is left, each kept once.
+        let mut seen: BTreeSet<(usize, Vec<u64>)> = BTreeSet::new();
+        columns = columns
+            .iter()
+            .map(|(t, packing)| {
+                let cut: Vec<f64> = packing.iter().zip(&left).map(|(a, l)| a.min(*l)).collect();
+                (*t, cut)
+            })
+            .filter(|(t, cut)| {
+                cut.iter().any(|&a| a > 0.0)
+                    && seen.insert((*t, cut.iter().map(|a| a.to_bits()).collect()))
+            })
+            .collect();
+        let singles: Vec<Option<(f64, f64)>> = (0..problem.req.len())
+            .map(|s| {
+                columns
+                    .iter()
+                    .filter(|(_, cut)| cut[s] > 0.0)
+                    .map(|(t, cut)| (problem.price[*t], cut[s]))
+                    .min_by(|a, b| (a.0 / a.1).total_cmp(&(b.0 / b.1)))
+            })
+            .collect();
+        let mut cover = Cover::new(left.clone(), &singles);
+        let mut lead: Vec<usize> = Vec::new();
+        for (s, single) in singles.iter().enumerate() {
+            if let Some((price, a)) = *single {
+                let q = columns
+                    .iter()
+                    .position(|(t, cut)| problem.price[*t] == price && cut[s] == a)?;
+                lead.push(q);
+            }
+        }
+        // Columns beyond the starting singles, in order.
+        let mut index: Vec<usize> = lead.clone();
+        for (q, (t, cut)) in columns.iter().enumerate() {
+            cover.add(problem.price[*t], sparse(cut));
+            index.push(q);
+        }
+        cover.optimize();
+        charges = cover.prices();
+        let values = cover.values();
+        mix = vec![0.0; columns.len()];
+        for (k, &q) in index.iter().enumerate() {
+            mix[q] += values[k];
         }
     }
     // The remainder: a shape the program no longer charges for still has to go somewhere,
@@ -402,7 +477,7 @@ pub(crate) fn pattern_packing(
                 if left[s] <= 0.0 {
                     0.0
                 } else {
-                    solution.charges[s].max(1e-9 * (1.0 + problem.req[s].iter().sum::<f64>()))
+                    charges[s].max(1e-9 * (1.0 + problem.req[s].iter().sum::<f64>()))
                 }
             })
             .collect();
@@ -422,6 +497,16 @@ pub(crate) fn pattern_packing(
         take(t, &packing, &mut left, &mut nodes);
     }
     Some(nodes)
+}
+
+/// A packing's nonzero entries, as [`Cover`] takes a column.
+fn sparse(packing: &[f64]) -> Vec<(usize, f64)> {
+    packing
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| **a > 0.0)
+        .map(|(s, &a)| (s, a))
+        .collect()
 }
 
 /// The shapes and undominated types of [`pattern_bound`], in floating point.
@@ -531,8 +616,8 @@ impl PatternProblem {
     /// Whether the rounds would cost more than they are worth: each round prices every
     /// undominated type against every shape, so the work is their product (a catalog whose
     /// price is linear in size leaves every type undominated).
-    fn too_big(&self) -> bool {
-        self.price.len() * self.req.len() > PATTERN_WORK
+    fn too_big(&self, work: usize) -> bool {
+        self.price.len() * self.req.len() > work
     }
 
     /// The best floor over the rounds (0 when the program cannot be set up), the packings
@@ -543,23 +628,25 @@ impl PatternProblem {
             floor: 0.0,
             rows: Vec::new(),
             charges: vec![0.0; shapes],
+            mix: Vec::new(),
         };
-        // Each shape alone on its cheapest type per pod keeps the dual bounded; a shape no type
-        // holds is left out (it buys nothing).
-        let mut placeable = vec![false; shapes];
-        for (s, ok) in placeable.iter_mut().enumerate() {
+        // Each shape alone on its cheapest type per pod starts the program (a feasible basis,
+        // and a bounded dual); a shape no type holds is left out (it buys nothing).
+        let mut singles: Vec<Option<(f64, f64)>> = vec![None; shapes];
+        for (s, single) in singles.iter_mut().enumerate() {
             if let Some(t) = (0..self.price.len())
                 .filter(|&t| self.most[t][s] > 0.0)
                 .min_by(|&a, &b| {
                     (self.price[a] / self.most[a][s]).total_cmp(&(self.price[b] / self.most[b][s]))
                 })
             {
-                *ok = true;
+                *single = Some((self.price[t], self.most[t][s]));
                 let mut row = vec![0.0; shapes];
                 row[s] = self.most[t][s];
                 out.rows.push((t, row));
             }
         }
+        let mut cover = Cover::new(self.count.clone(), &singles);
         let mut best = 0.0f64;
         let mut exact = false;
         let mut exact_rounds = 0;
@@ -567,12 +654,10 @@ impl PatternProblem {
         // Per type, the resource prices of its last dual ceiling: each round starts there.
         let mut prices: Vec<Vec<f64>> = self.room.iter().map(|r| vec![0.0; r.len()]).collect();
         for round in 0..PATTERN_ROUNDS {
-            // The program is solved afresh each round: one solve over every packing so far is
-            // cheaper than adding them one by one to the last solution.
-            let Some(pi) = self.charges(&out.rows, &placeable) else {
-                out.floor = best;
-                return out;
-            };
+            // A basis that did not reach the optimum still prices every pod at or above 0,
+            // and the floor below holds for any such prices.
+            cover.optimize();
+            let pi = cover.prices();
             let value: f64 = pi.iter().zip(&self.count).map(|(p, n)| p * n).sum();
             out.charges.clone_from(&pi);
             let mut cuts: Vec<(f64, Vec<f64>, usize)> = Vec::new();
@@ -619,6 +704,7 @@ impl PatternProblem {
                     let Some((upper, rounded)) = self.knapsack_relaxation(t, &pi) else {
                         {
                             out.floor = best;
+                            out.mix = cover.values();
                             return out;
                         }
                     };
@@ -656,6 +742,7 @@ impl PatternProblem {
                     let Some((upper, _)) = self.knapsack_relaxation(t, &pi) else {
                         {
                             out.floor = best;
+                            out.mix = cover.values();
                             return out;
                         }
                     };
@@ -683,67 +770,14 @@ impl PatternProblem {
             cuts.sort_by(|a, b| b.0.total_cmp(&a.0));
             cuts.dedup_by(|a, b| a.1 == b.1);
             for (_, packing, t) in cuts.into_iter().take(PATTERNS_PER_ROUND) {
+                cover.add(self.price[t], sparse(&packing));
                 out.rows.push((t, packing));
             }
         }
         out.floor = best;
+        cover.optimize();
+        out.mix = cover.values();
         out
-    }
-
-    /// The dual over the packings `rows`: the charge per pod of each shape that is highest in
-    /// total while no packing costs less than the pods it holds are charged.
-    fn charges(&self, rows: &[(usize, Vec<f64>)], placeable: &[bool]) -> Option<Vec<f64>> {
-        let scale = self.count.iter().copied().fold(1.0, f64::max);
-        let mut lp = Problem::new(OptimizationDirection::Maximize);
-        let vars: Vec<microlp::Variable> = (0..self.req.len())
-            .map(|s| {
-                let top = if placeable[s] { f64::INFINITY } else { 0.0 };
-                lp.add_var(self.count[s] / scale, (0.0, top))
-            })
-            .collect();
-        for (t, packing) in rows {
-            let row: Vec<(microlp::Variable, f64)> = packing
-                .iter()
-                .enumerate()
-                .filter(|(_, a)| **a > 0.0)
-                .map(|(s, &a)| (vars[s], a))
-                .collect();
-            lp.add_constraint(row, ComparisonOp::Le, self.price[*t]);
-        }
-        match lp.solve() {
-            Ok(microlp::SolveOutcome::Solution(sol)) => {
-                Some(vars.iter().map(|&v| sol.var_value(v).max(0.0)).collect())
-            }
-            _ => None,
-        }
-    }
-
-    /// How many of each packing in `rows` to buy: the cheapest fractional mix covering every
-    /// shape's pods (the primal of the rounds' last program), `None` when the solver fails.
-    fn mix(&self, rows: &[(usize, Vec<f64>)]) -> Option<Vec<f64>> {
-        let mut lp = Problem::new(OptimizationDirection::Minimize);
-        let vars: Vec<microlp::Variable> = rows
-            .iter()
-            .map(|(t, _)| lp.add_var(self.price[*t], (0.0, f64::INFINITY)))
-            .collect();
-        for s in 0..self.req.len() {
-            let row: Vec<(microlp::Variable, f64)> = rows
-                .iter()
-                .zip(&vars)
-                .filter(|((_, a), _)| a[s] > 0.0)
-                .map(|((_, a), &v)| (v, a[s]))
-                .collect();
-            if row.is_empty() {
-                continue;
-            }
-            lp.add_constraint(row, ComparisonOp::Ge, self.count[s]);
-        }
-        match lp.solve() {
-            Ok(microlp::SolveOutcome::Solution(sol)) => {
-                Some(vars.iter().map(|&v| sol.var_value(v).max(0.0)).collect())
-            }
-            _ => None,
-        }
     }
 
     /// An upper bound on the most any packing of type `t` is worth at charges `pi`, from the

@@ -10,6 +10,7 @@
 //! only a few packing decisions.
 
 mod bound;
+mod cover;
 mod model;
 mod room;
 mod topology;
