@@ -17,6 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use microlp::{ComparisonOp, OptimizationDirection, Problem};
 
 use super::cover::Cover;
+use super::fractional::fractional_knapsack;
 
 /// The shapes' total demand per resource, and the resources some pod asks for.
 fn demand(shapes: &[Shape], dims: usize) -> (Vec<f64>, Vec<usize>) {
@@ -296,7 +297,7 @@ const PATTERN_ROUNDS: usize = 40;
 const PACKING_SHAPES: usize = 120;
 
 /// [`pattern_packing`] searches packings exactly, as the bound does, up to this many shapes.
-const EXACT_PACKING_SHAPES: usize = 40;
+const EXACT_PACKING_SHAPES: usize = 120;
 
 /// Exact rounds of [`pattern_bound`] at most (each bounds every type's knapsack): the last
 /// one's floor is taken.
@@ -522,6 +523,9 @@ struct PatternProblem {
     price: Vec<f64>,
     room: Vec<Vec<f64>>,
     most: Vec<Vec<f64>>,
+    /// Per type, two sizes of each shape's pod in shares of the type's room: the shares
+    /// summed, and the largest share (never below 1e-12). The greedy fills rank by them.
+    sizes: Vec<[Vec<f64>; 2]>,
 }
 
 impl PatternProblem {
@@ -602,6 +606,27 @@ impl PatternProblem {
         if price.is_empty() {
             return None;
         }
+        let sizes = room
+            .iter()
+            .map(|r| {
+                let shares = |q: &Vec<f64>| {
+                    q.iter()
+                        .zip(r)
+                        .filter(|(_, r)| **r > 0.0)
+                        .map(|(q, r)| q / r)
+                        .collect::<Vec<f64>>()
+                };
+                let summed = req
+                    .iter()
+                    .map(|q| shares(q).iter().sum::<f64>().max(1e-12))
+                    .collect();
+                let largest = req
+                    .iter()
+                    .map(|q| shares(q).iter().fold(0.0f64, |a, &b| a.max(b)).max(1e-12))
+                    .collect();
+                [summed, largest]
+            })
+            .collect();
         Some(PatternProblem {
             shape_keys,
             keys,
@@ -610,6 +635,7 @@ impl PatternProblem {
             price,
             room,
             most,
+            sizes,
         })
     }
 
@@ -651,7 +677,7 @@ impl PatternProblem {
         let mut exact = false;
         let mut exact_rounds = 0;
         let mut start = 0;
-        // Per type, the resource prices of its last dual ceiling: each round starts there.
+        // Per type, the resource prices of its last relaxation, for the search's ceiling.
         let mut prices: Vec<Vec<f64>> = self.room.iter().map(|r| vec![0.0; r.len()]).collect();
         for round in 0..PATTERN_ROUNDS {
             // A basis that did not reach the optimum still prices every pod at or above 0,
@@ -690,25 +716,15 @@ impl PatternProblem {
                     unknown.push(t);
                     greedy
                 } else {
-                    // The relaxation settles most types at once; the search only the few it
-                    // leaves open, and where that outgrows its budget the relaxation stands.
-                    // The dual ceiling settles most types in microseconds; the relaxation
-                    // solved exactly the ones it leaves open, and the search the few the
-                    // relaxation leaves open. Where the search outgrows its budget, the
-                    // relaxation's bound stands.
-                    let quick = self.dual_ceiling(t, &pi, &mut prices[t]);
-                    if quick <= over {
-                        rho = rho.max(quick / self.price[t]);
-                        continue;
-                    }
-                    let Some((upper, rounded)) = self.knapsack_relaxation(t, &pi) else {
-                        {
-                            out.floor = best;
-                            out.mix = cover.values();
-                            return out;
-                        }
+                    // The relaxation settles most types at once, and its rounding finds most
+                    // of what greedy missed; the search takes the few it leaves open, and
+                    // where that outgrows its budget the relaxation's bound stands.
+                    let Some((upper, rounded)) = self.knapsack_relaxation(t, &pi, &mut prices[t])
+                    else {
+                        out.floor = best;
+                        out.mix = cover.values();
+                        return out;
                     };
-                    let upper = upper.min(quick);
                     if upper <= over {
                         rho = rho.max(upper / self.price[t]);
                         continue;
@@ -738,15 +754,12 @@ impl PatternProblem {
             }
             if exact && complete && (unknown.is_empty() || last) {
                 for &t in &unknown {
-                    let quick = self.dual_ceiling(t, &pi, &mut prices[t]);
-                    let Some((upper, _)) = self.knapsack_relaxation(t, &pi) else {
-                        {
-                            out.floor = best;
-                            out.mix = cover.values();
-                            return out;
-                        }
+                    let Some((upper, _)) = self.knapsack_relaxation(t, &pi, &mut prices[t]) else {
+                        out.floor = best;
+                        out.mix = cover.values();
+                        return out;
                     };
-                    rho = rho.max(upper.min(quick) / self.price[t]);
+                    rho = rho.max(upper / self.price[t]);
                 }
                 if !rho.is_finite() {
                     out.floor = best;
@@ -780,117 +793,50 @@ impl PatternProblem {
         out
     }
 
-    /// An upper bound on the most any packing of type `t` is worth at charges `pi`, from the
-    /// dual of the knapsack's linear relaxation: for any resource prices `w ≥ 0`,
-    ///
-    /// Σ_d room_d · w_d + Σ_s most_s · max(0, π_s − req_s · w)
-    ///
-    /// is at least the worth of every packing (each pod's charge is covered by the room it
-    /// takes at prices `w`, or by its own term). `w` is improved in place by exact line
-    /// searches, one resource at a time, and kept for the next round's call.
-    fn dual_ceiling(&self, t: usize, pi: &[f64], w: &mut [f64]) -> f64 {
-        let room = &self.room[t];
-        let most = &self.most[t];
-        let value = |w: &[f64]| -> f64 {
-            let mut v: f64 = room.iter().zip(w).map(|(r, x)| r * x).sum();
-            for s in 0..self.req.len() {
-                if most[s] > 0.0 && pi[s] > 0.0 {
-                    let over = pi[s] - self.req[s].iter().zip(w).map(|(q, x)| q * x).sum::<f64>();
-                    if over > 0.0 {
-                        v += most[s] * over;
-                    }
-                }
-            }
-            v
-        };
-        let mut best = value(w);
-        let mut points: Vec<(f64, f64)> = Vec::with_capacity(self.req.len());
-        for _sweep in 0..DUAL_SWEEPS {
-            let before = best;
-            for d in 0..room.len() {
-                // Along w_d the bound is convex and piecewise linear: its slope starts at
-                // room_d minus the room of every pod still overcharged, and rises as each
-                // pod's charge is covered. The least is where the slope turns non-negative.
-                points.clear();
-                let mut slope = room[d];
-                for s in 0..self.req.len() {
-                    let q = self.req[s][d];
-                    if most[s] <= 0.0 || pi[s] <= 0.0 || q <= 0.0 {
-                        continue;
-                    }
-                    let rest: f64 = self.req[s]
-                        .iter()
-                        .zip(w.iter())
-                        .enumerate()
-                        .filter(|&(e, _)| e != d)
-                        .map(|(_, (q, x))| q * x)
-                        .sum();
-                    let at = (pi[s] - rest) / q;
-                    if at > 0.0 {
-                        slope -= most[s] * q;
-                        points.push((at, most[s] * q));
-                    }
-                }
-                let mut x = 0.0;
-                if slope < 0.0 {
-                    points.sort_by(|a, b| a.0.total_cmp(&b.0));
-                    for &(at, gain) in &points {
-                        x = at;
-                        slope += gain;
-                        if slope >= 0.0 {
-                            break;
-                        }
-                    }
-                }
-                let old = w[d];
-                w[d] = x;
-                let v = value(w);
-                if v < best {
-                    best = v;
-                } else {
-                    w[d] = old;
-                }
-            }
-            if best >= before * (1.0 - 1e-9) {
-                break;
-            }
-        }
-        // Pad against rounding in the sums.
-        best * (1.0 + 1e-9) + 1e-12
-    }
-
     /// The linear relaxation of type `t`'s knapsack at charges `pi` (pods taken fractionally,
     /// every resource held): its optimum, an upper bound on any packing's worth, and that
-    /// optimum rounded down and topped up greedily, a packing worth nearly as much.
-    fn knapsack_relaxation(&self, t: usize, pi: &[f64]) -> Option<(f64, Vec<f64>)> {
+    /// optimum rounded down and topped up greedily, a packing worth nearly as much. `w` takes
+    /// the relaxation's resource prices, which [`Knapsack::ceiling`] bounds with.
+    fn knapsack_relaxation(&self, t: usize, pi: &[f64], w: &mut [f64]) -> Option<(f64, Vec<f64>)> {
         let room = &self.room[t];
-        let mut lp = Problem::new(OptimizationDirection::Maximize);
-        let items: Vec<(usize, microlp::Variable)> = (0..self.req.len())
+        let items: Vec<usize> = (0..self.req.len())
             .filter(|&s| self.most[t][s] > 0.0 && pi[s] > 0.0)
-            .map(|s| (s, lp.add_var(pi[s], (0.0, self.most[t][s]))))
             .collect();
         if items.is_empty() {
             return Some((0.0, vec![0.0; self.req.len()]));
         }
-        for (d, &r) in room.iter().enumerate() {
-            let row: Vec<(microlp::Variable, f64)> = items
-                .iter()
-                .filter(|(s, _)| self.req[*s][d] > 0.0)
-                .map(|&(s, v)| (v, self.req[s][d] / r.max(1e-12)))
-                .collect();
-            if !row.is_empty() {
-                lp.add_constraint(row, ComparisonOp::Le, 1.0);
+        let value: Vec<f64> = items.iter().map(|&s| pi[s]).collect();
+        let most: Vec<f64> = items.iter().map(|&s| self.most[t][s]).collect();
+        // Each resource in shares of the room, so every row is on one scale; a resource with
+        // no room keeps its sizes, which then admit none of what needs it.
+        let scale: Vec<f64> = room
+            .iter()
+            .map(|&r| if r > 0.0 { r } else { 1.0 })
+            .collect();
+        let size: Vec<f64> = items
+            .iter()
+            .flat_map(|&s| self.req[s].iter().zip(&scale).map(|(q, r)| q / r))
+            .collect();
+        let shares: Vec<f64> = room
+            .iter()
+            .map(|&r| if r > 0.0 { 1.0 } else { 0.0 })
+            .collect();
+        let (best, amounts) = match fractional_knapsack(&value, &size, &most, &shares) {
+            Some((best, amounts, y)) => {
+                // Prices per share back to prices per unit of each resource.
+                for ((w, y), s) in w.iter_mut().zip(&y).zip(&scale) {
+                    *w = y / s;
+                }
+                (best, amounts)
             }
-        }
-        let Ok(microlp::SolveOutcome::Solution(sol)) = lp.solve() else {
-            return None;
+            None => self.knapsack_relaxation_general(t, pi, &items)?,
         };
-        // The solver's tolerances could shave the optimum a hair: pad it.
-        let upper = sol.objective() * (1.0 + 1e-7) + 1e-12;
+        // The solvers' tolerances could shave the optimum a hair: pad it.
+        let upper = best * (1.0 + 1e-7) + 1e-12;
         let mut packing = vec![0.0; self.req.len()];
         let mut left = room.clone();
-        for &(s, v) in &items {
-            let a = (sol.var_value(v) + 1e-9).floor().max(0.0);
+        for (&s, &x) in items.iter().zip(&amounts) {
+            let a = (x + 1e-9).floor().max(0.0);
             packing[s] = a;
             for (l, q) in left.iter_mut().zip(&self.req[s]) {
                 *l -= q * a;
@@ -902,6 +848,39 @@ impl PatternProblem {
         }
         self.top_up(t, pi, &mut packing, &mut left, 0);
         Some((upper, packing))
+    }
+
+    /// [`Self::knapsack_relaxation`]'s program by the general solver, for the rare program
+    /// the dedicated one gives up on: its optimum and the amount of each of `items`.
+    fn knapsack_relaxation_general(
+        &self,
+        t: usize,
+        pi: &[f64],
+        items: &[usize],
+    ) -> Option<(f64, Vec<f64>)> {
+        let room = &self.room[t];
+        let mut lp = Problem::new(OptimizationDirection::Maximize);
+        let vars: Vec<(usize, microlp::Variable)> = items
+            .iter()
+            .map(|&s| (s, lp.add_var(pi[s], (0.0, self.most[t][s]))))
+            .collect();
+        for (d, &r) in room.iter().enumerate() {
+            let row: Vec<(microlp::Variable, f64)> = vars
+                .iter()
+                .filter(|(s, _)| self.req[*s][d] > 0.0)
+                .map(|&(s, v)| (v, self.req[s][d] / r.max(1e-12)))
+                .collect();
+            if !row.is_empty() {
+                lp.add_constraint(row, ComparisonOp::Le, 1.0);
+            }
+        }
+        let Ok(microlp::SolveOutcome::Solution(sol)) = lp.solve() else {
+            return None;
+        };
+        Some((
+            sol.objective(),
+            vars.iter().map(|&(_, v)| sol.var_value(v)).collect(),
+        ))
     }
 
     /// A packing of type `t` worth much at charges `pi`: the best of a few greedy fills, each
@@ -948,23 +927,10 @@ impl PatternProblem {
     /// each as many as still fit. `sizing` picks a pod's size: 0 its shares summed, 1 its
     /// largest share.
     fn top_up(&self, t: usize, pi: &[f64], packing: &mut [f64], left: &mut [f64], sizing: usize) {
-        let room = &self.room[t];
+        let sizes = &self.sizes[t][sizing.min(1)];
         let mut order: Vec<(f64, usize)> = (0..self.req.len())
             .filter(|&s| self.most[t][s] > packing[s] && pi[s] > 0.0)
-            .map(|s| {
-                let shares = self.req[s]
-                    .iter()
-                    .zip(room)
-                    .filter(|(_, r)| **r > 0.0)
-                    .map(|(q, r)| q / r);
-                // 0: the shares summed; otherwise the largest share.
-                let size: f64 = if sizing == 0 {
-                    shares.sum()
-                } else {
-                    shares.fold(0.0, f64::max)
-                };
-                (pi[s] / size.max(1e-12), s)
-            })
+            .map(|s| (pi[s] / sizes[s], s))
             .collect();
         order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         for (_, s) in order {
@@ -996,17 +962,10 @@ impl PatternProblem {
         w: &[f64],
     ) -> Option<Option<Vec<f64>>> {
         let room = &self.room[t];
+        let sizes = &self.sizes[t][0];
         let mut order: Vec<(f64, usize)> = (0..self.req.len())
             .filter(|&s| self.most[t][s] > 0.0 && pi[s] > 0.0)
-            .map(|s| {
-                let size: f64 = self.req[s]
-                    .iter()
-                    .zip(room)
-                    .filter(|(_, r)| **r > 0.0)
-                    .map(|(q, r)| q / r)
-                    .sum();
-                (pi[s] / size.max(1e-12), s)
-            })
+            .map(|s| (pi[s] / sizes[s], s))
             .collect();
         order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let items: Vec<usize> = order.into_iter().map(|(_, s)| s).collect();
@@ -1057,9 +1016,6 @@ impl PatternProblem {
 /// relaxation of that type.
 const KNAPSACK_NODES: usize = 500;
 
-/// Sweeps over the resources in one [`PatternProblem::dual_ceiling`].
-const DUAL_SWEEPS: usize = 8;
-
 /// The state of one branch-and-bound knapsack search.
 struct Knapsack<'a> {
     problem: &'a PatternProblem,
@@ -1090,8 +1046,12 @@ impl Knapsack<'_> {
     }
 
     /// An upper bound on what items `from..` add within `left`: the least of each resource's
-    /// fractional knapsack alone and the dual bound at resource prices `w` (see
-    /// [`PatternProblem::dual_ceiling`]).
+    /// fractional knapsack alone and the dual bound at resource prices `w ≥ 0`,
+    ///
+    /// Σ_d left_d · w_d + Σ_i fit_i · max(0, π_i − req_i · w),
+    ///
+    /// which every packing is worth no more than (each pod's charge is covered by the room it
+    /// takes at prices `w`, or by its own term). `w` is the last relaxation's optimal dual.
     fn ceiling(&self, from: usize, left: &[f64]) -> f64 {
         let fits: Vec<f64> = (0..self.items.len())
             .map(|i| if i < from { 0.0 } else { self.fit(i, left) })

@@ -11,6 +11,7 @@
 
 mod bound;
 mod cover;
+mod fractional;
 mod model;
 mod room;
 mod topology;
