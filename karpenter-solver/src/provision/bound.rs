@@ -719,6 +719,13 @@ impl PatternProblem {
                     // The relaxation settles most types at once, and its rounding finds most
                     // of what greedy missed; the search takes the few it leaves open, and
                     // where that outgrows its budget the relaxation's bound stands.
+                    // The last round's resource prices usually still prove this round's
+                    // ceiling, for a pass over the shapes instead of a solve.
+                    let quick = self.dual_bound(t, &pi, &prices[t]);
+                    if quick <= over {
+                        rho = rho.max(quick / self.price[t]);
+                        continue;
+                    }
                     let Some((upper, rounded)) = self.knapsack_relaxation(t, &pi, &mut prices[t])
                     else {
                         out.floor = best;
@@ -791,6 +798,25 @@ impl PatternProblem {
         cover.optimize();
         out.mix = cover.values();
         out
+    }
+
+    /// An upper bound on what any packing of type `t` is worth at charges `pi`, from
+    /// resource prices `w ≥ 0` (any will do; the relaxation's optimal ones are tightest):
+    ///
+    /// Σ_d room_d · w_d + Σ_s most_s · max(0, π_s − req_s · w)
+    ///
+    /// Each pod's charge is covered by the room it takes at prices `w`, or by its own term.
+    fn dual_bound(&self, t: usize, pi: &[f64], w: &[f64]) -> f64 {
+        let room: f64 = self.room[t].iter().zip(w).map(|(r, x)| r * x).sum();
+        let pods: f64 = (0..self.req.len())
+            .filter(|&s| self.most[t][s] > 0.0 && pi[s] > 0.0)
+            .map(|s| {
+                let cost: f64 = self.req[s].iter().zip(w).map(|(q, x)| q * x).sum();
+                self.most[t][s] * (pi[s] - cost).max(0.0)
+            })
+            .sum();
+        // Rounding in the sums could shave a hair off; pad it as the relaxation's optimum is.
+        (room + pods) * (1.0 + 1e-7) + 1e-12
     }
 
     /// The linear relaxation of type `t`'s knapsack at charges `pi` (pods taken fractionally,
