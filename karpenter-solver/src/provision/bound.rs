@@ -404,6 +404,7 @@ pub(crate) fn pattern_packing(
         let mut order: Vec<usize> = (0..mix.len()).collect();
         order.sort_by(|&a, &b| mix[b].total_cmp(&mix[a]).then(a.cmp(&b)));
         let whole = order.first().is_some_and(|&q| mix[q] >= 1.0 - 1e-6);
+        let bought = nodes.len();
         for &q in &order {
             let (t, packing) = &columns[q];
             // The first pass buys the optimum's whole copies only; later ones round the
@@ -421,7 +422,10 @@ pub(crate) fn pattern_packing(
                 take(*t, &cut, &mut left, &mut nodes);
             }
         }
-        if left.iter().all(|&l| l <= 0.0) {
+        // Done, or a later pass bought nothing (what is left fits none of the packings):
+        // the greedy fill below takes the rest. The first pass buys whole copies only, so
+        // it may rightly buy none.
+        if left.iter().all(|&l| l <= 0.0) || (pass > 0 && nodes.len() == bought) {
             break;
         }
         // The packings cut to what is left, each kept once.
