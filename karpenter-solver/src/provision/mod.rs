@@ -950,6 +950,7 @@ impl<'a> Solve<'a> {
         }
         let mut gone = vec![false; self.claims.len()];
         let mut added: Vec<Claim> = Vec::new();
+        let mut programs: Vec<(Vec<usize>, Vec<bool>, Repack)> = Vec::new();
         for ((p, id), chosen) in groups {
             if chosen.len() < 2 {
                 continue;
@@ -969,13 +970,23 @@ impl<'a> Solve<'a> {
                     })
                 })
                 .collect();
-            let Some(claims) = self.repack(p, id, &chosen, &class_of, &movable) else {
+            let Some(repack) = self.repack(p, id, &chosen, &class_of, &movable) else {
+                continue;
+            };
+            programs.push((chosen, movable, repack));
+        }
+        let packings = pack_all(&programs, repack_workers(&programs));
+        for ((chosen, movable, repack), nodes) in programs.iter().zip(packings) {
+            let Some(nodes) = nodes else {
+                continue;
+            };
+            let Some(claims) = self.repacked_claims(repack, nodes, &class_of, movable) else {
                 continue;
             };
             let old: f64 = chosen.iter().map(|&i| self.claim_price(i)).sum();
             let new: f64 = claims.iter().map(|c| self.price_of(c)).sum();
             if new < old * (1.0 - 1e-9) {
-                for &i in &chosen {
+                for &i in chosen {
                     gone[i] = true;
                 }
                 added.extend(claims);
@@ -1002,7 +1013,7 @@ impl<'a> Solve<'a> {
         chosen: &[usize],
         class_of: &[usize],
         movable: &[bool],
-    ) -> Option<Vec<Claim>> {
+    ) -> Option<Repack> {
         let d = self.dims.len();
         let admitted = self.admitted(p, id)?;
         // The types each class may use here: its own mask within the set's.
@@ -1094,8 +1105,27 @@ impl<'a> Solve<'a> {
                     .collect(),
             })
             .collect();
-        let lists: Vec<&Vec<Unit>> = units.values().collect();
-        let nodes = bound::pattern_packing(&shapes, &types)?;
+        let lists: Vec<Vec<Unit>> = units.into_values().collect();
+        Some(Repack {
+            pool: p,
+            reqs_id: id,
+            shapes,
+            types,
+            lists,
+        })
+    }
+
+    /// The claims of a packing [`bound::pattern_packing`] found for `repack`; `None` when
+    /// some node's pods fit no type the pool can launch.
+    fn repacked_claims(
+        &mut self,
+        repack: &Repack,
+        nodes: Vec<bound::PatternNode>,
+        class_of: &[usize],
+        movable: &[bool],
+    ) -> Option<Vec<Claim>> {
+        let d = self.dims.len();
+        let (p, id, shapes, lists) = (repack.pool, repack.reqs_id, &repack.shapes, &repack.lists);
         let mut next: Vec<usize> = vec![0; shapes.len()];
         let mut claims = Vec::with_capacity(nodes.len());
         let reqs = self.reqs.shared(id);
@@ -1165,7 +1195,7 @@ impl<'a> Solve<'a> {
             });
         }
         // Every unit must be on exactly one new claim.
-        if next.iter().zip(&shapes).any(|(&n, s)| n != s.count) {
+        if next.iter().zip(shapes).any(|(&n, s)| n != s.count) {
             return None;
         }
         Some(claims)
@@ -3166,6 +3196,79 @@ impl<'a> Solve<'a> {
     }
 }
 
+/// Types times shapes over a repack's programs below which they are packed on one thread.
+const PARALLEL_WORK: usize = 20_000;
+
+/// One group's cutting-stock program for the repack: pool, requirement set, shapes, the
+/// types they may use (pool positions) and the units of each shape.
+struct Repack {
+    pool: usize,
+    reqs_id: u32,
+    shapes: Vec<bound::Shape>,
+    types: BTreeMap<usize, bound::BoundType>,
+    lists: Vec<Vec<Unit>>,
+}
+
+/// How many threads to pack `programs` on: as many as the machine offers, up to one per
+/// program, but one when the work is small, as starting threads costs tens of microseconds
+/// (work: types times shapes, what each round of a program goes over).
+fn repack_workers<T>(programs: &[(T, Vec<bool>, Repack)]) -> usize {
+    let work: usize = programs
+        .iter()
+        .map(|(_, _, r)| r.shapes.len() * r.types.len())
+        .sum();
+    if work < PARALLEL_WORK {
+        return 1;
+    }
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(programs.len())
+}
+
+/// [`bound::pattern_packing`] for every program, on up to `workers` threads (the programs
+/// are independent and most of a large repack's time); results in program order, so the
+/// plan is the same on any number of threads.
+fn pack_all<T: Sync>(
+    programs: &[(T, Vec<bool>, Repack)],
+    workers: usize,
+) -> Vec<Option<Vec<bound::PatternNode>>> {
+    let workers = workers.min(programs.len());
+    if workers <= 1 {
+        return programs
+            .iter()
+            .map(|(_, _, r)| bound::pattern_packing(&r.shapes, &r.types))
+            .collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<Option<Vec<bound::PatternNode>>> = vec![None; programs.len()];
+    let found: Vec<Vec<(usize, Option<Vec<bound::PatternNode>>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((_, _, r)) = programs.get(i) else {
+                            break;
+                        };
+                        mine.push((i, bound::pattern_packing(&r.shapes, &r.types)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            // A worker that panicked leaves its programs unpacked: the greedy plan stands.
+            .filter_map(|h| h.join().ok())
+            .collect()
+    });
+    for (i, nodes) in found.into_iter().flatten() {
+        results[i] = nodes;
+    }
+    results
+}
+
 /// The most room any of `types` (pool positions) has left after `used`, per resource.
 fn max_room(
     pool: &PoolInfo<'_>,
@@ -3508,5 +3611,58 @@ fn manifest(
             startup_taints: manifest_taints(&pool.pool.startup_taints),
             taints: manifest_taints(&pool.pool.taints),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Programs packed on threads give the packings one thread gives, in order.
+    #[test]
+    fn packing_on_threads_matches_packing_in_turn() {
+        let program = |seed: i64| {
+            let types: BTreeMap<usize, bound::BoundType> = (0..30)
+                .map(|t| {
+                    let cpu = 1000 * (1 + t as i64 % 16);
+                    let mem = 1000 * (1 + (t as i64 * 7 + seed) % 23);
+                    let price = 0.01 * (cpu as f64 / 1000.0) + 0.002 * (mem as f64 / 1000.0);
+                    let room = vec![cpu, mem];
+                    (t, bound::BoundType { room, price })
+                })
+                .collect();
+            let shapes: Vec<bound::Shape> = (0..12)
+                .map(|s| bound::Shape {
+                    req: vec![100 * (1 + (s + seed) % 9), 150 * (1 + (s * 5 + seed) % 11)],
+                    count: 1 + (s as usize * 13 + seed as usize) % 40,
+                    types: types.keys().copied().collect(),
+                })
+                .collect();
+            let lists = shapes
+                .iter()
+                .map(|s| (0..s.count).map(Unit::Pod).collect())
+                .collect();
+            (
+                (),
+                Vec::new(),
+                Repack {
+                    pool: 0,
+                    reqs_id: 0,
+                    shapes,
+                    types,
+                    lists,
+                },
+            )
+        };
+        let programs: Vec<((), Vec<bool>, Repack)> = (0..5).map(program).collect();
+        // Small programs stay on one thread unless told otherwise.
+        assert_eq!(repack_workers(&programs), 1);
+        let together = pack_all(&programs, 3);
+        let in_turn: Vec<_> = programs
+            .iter()
+            .map(|(_, _, r)| bound::pattern_packing(&r.shapes, &r.types))
+            .collect();
+        assert!(together.iter().all(Option::is_some));
+        assert_eq!(together, in_turn);
     }
 }
