@@ -572,13 +572,27 @@ impl PatternProblem {
         let mut keys = Vec::new();
         let mut room: Vec<Vec<f64>> = Vec::new();
         let mut most: Vec<Vec<f64>> = Vec::new();
+        let mut serves: Vec<Vec<u64>> = Vec::new();
+        // Per shape, its types as flags by key: a lookup per type and shape below.
+        let keys_end = cands.iter().map(|&(t, _)| t + 1).max().unwrap_or(0);
+        let allowed: Vec<Vec<bool>> = shapes
+            .iter()
+            .map(|s| {
+                let mut flags = vec![false; keys_end];
+                for &t in s.types.range(..keys_end) {
+                    flags[t] = true;
+                }
+                flags
+            })
+            .collect();
         for (t, bt) in cands {
             let r: Vec<f64> = used.iter().map(|&d| bt.room[d] as f64).collect();
-            let m: Vec<f64> = shapes
+            let m: Vec<f64> = allowed
                 .iter()
+                .zip(&shapes)
                 .zip(&req)
-                .map(|(s, q)| {
-                    if !s.types.contains(&t) {
+                .map(|((allowed, s), q)| {
+                    if !allowed[t] {
                         return 0.0;
                     }
                     let alone = q
@@ -593,15 +607,24 @@ impl PatternProblem {
             if m.iter().all(|&x| x == 0.0) {
                 continue;
             }
+            // The shapes it serves, as bits, so the check below is a few word operations.
+            let mut bits = vec![0u64; m.len().div_ceil(64)];
+            for (s, _) in m.iter().enumerate().filter(|(_, &x)| x > 0.0) {
+                bits[s / 64] |= 1 << (s % 64);
+            }
             // A type no cheaper than a kept one, with no more room and serving no shape the
             // kept one does not: every packing of it is a packing of the kept one.
             let beaten = (0..price.len()).any(|k| {
                 room[k].iter().zip(&r).all(|(a, b)| a >= b)
-                    && most[k].iter().zip(&m).all(|(a, b)| *b == 0.0 || *a > 0.0)
+                    && serves[k]
+                        .iter()
+                        .zip(&bits)
+                        .all(|(kept, new): (&u64, &u64)| new & !kept == 0)
             });
             if beaten {
                 continue;
             }
+            serves.push(bits);
             price.push(bt.price);
             keys.push(t);
             room.push(r);
