@@ -2223,6 +2223,9 @@ impl<'a> Solve<'a> {
                     continue;
                 }
                 let cl2 = &self.classes[*c2];
+                if !fits_one(&cl2.req, &ti.alloc, ovh, &used) {
+                    continue;
+                }
                 let k2 = (copies_left(&cl2.req, &ti.alloc, ovh, &used).max(0) as usize)
                     .min(self.remaining(*c2));
                 if k2 == 0 {

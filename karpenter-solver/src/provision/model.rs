@@ -843,6 +843,15 @@ pub(crate) fn fits_with(used: &[i64], overhead: &[i64], alloc: &[i64]) -> bool {
         .all(|((u, o), a)| u + o <= *a)
 }
 
+/// Whether [`copies_left`] is positive, without its divisions: most riders tried on a
+/// packing no longer fit once its seed has filled the node.
+pub(crate) fn fits_one(req: &[i64], alloc: &[i64], overhead: &[i64], used: &[i64]) -> bool {
+    (0..req.len()).all(|d| {
+        let room = alloc[d] - overhead[d] - used[d];
+        room >= 0 && room >= req[d]
+    })
+}
+
 /// How many copies of `req` fit in `alloc - overhead - used`, without allocating; -1 when
 /// the node is already over.
 pub(crate) fn copies_left(req: &[i64], alloc: &[i64], overhead: &[i64], used: &[i64]) -> i64 {
