@@ -2890,14 +2890,11 @@ impl<'a> Solve<'a> {
         let mut reserved = reservations_for_output(&self);
         let mut lower_bound = 0.0;
         let cacheable = !self.has_reserved.iter().any(|&r| r);
-        // Keyed by address while every claim, and so every list, is alive: an address then
-        // names one list.
-        let mut shared: FastMap<SharedLaunchKey, Rc<Launchable>> = FastMap::default();
+        let mut cache = OutputCache::default();
         for claim in &self.claims {
             let n = counters.entry(claim.pool).or_insert(0);
             *n += 1;
-            let cache = cacheable.then_some(&mut shared);
-            if let Some(nc) = self.claim_output(claim, *n, &mut reserved, cache) {
+            if let Some(nc) = self.claim_output(claim, *n, &mut reserved, cacheable, &mut cache) {
                 node_claims.push(nc);
             }
         }
@@ -2999,60 +2996,89 @@ impl<'a> Solve<'a> {
         })
     }
 
-    /// The plan's entry for `claim`, the `n`th of its pool. `shared` is given when no
-    /// reservation is in play, so launch options depend on pool, requirements and types alone.
+    /// The plan's entry for `claim`, the `n`th of its pool. With `cacheable` no reservation is
+    /// in play, so launch options depend on pool, requirements and types alone, and are
+    /// shared through `cache`.
     fn claim_output(
         &self,
         claim: &Claim,
         n: usize,
         reserved: &mut ReservedLeft,
-        shared: Option<&mut FastMap<SharedLaunchKey, Rc<Launchable>>>,
+        cacheable: bool,
+        cache: &mut OutputCache,
     ) -> Option<NewNodeClaim> {
         let pool = &self.pools[claim.pool];
-        // Claims repeated from one packing share their launch options: computed once.
-        let launchable = match shared {
-            Some(shared) => {
-                let by_list = (claim.pool, claim.reqs_id, Rc::as_ptr(&claim.types));
-                match shared.get(&by_list) {
-                    Some(l) => l.clone(),
-                    None => {
-                        let key = (claim.pool, claim.reqs_id, claim.types.clone());
-                        let cached = self.launch_cache.borrow().get(&key).cloned();
-                        let l = match cached {
-                            Some(l) => l,
-                            None => {
-                                let l = Rc::new(self.launchable(claim, reserved)?);
-                                self.launch_cache.borrow_mut().insert(key, l.clone());
-                                l
-                            }
-                        };
-                        shared.insert(by_list, l.clone());
-                        l
-                    }
+        let mut nc = if cacheable {
+            // Claims repeated from one packing share their launch options: computed once.
+            let by_list = (claim.pool, claim.reqs_id, Rc::as_ptr(&claim.types));
+            let launchable = match cache.launch.get(&by_list) {
+                Some(l) => l.clone(),
+                None => {
+                    let key = (claim.pool, claim.reqs_id, claim.types.clone());
+                    let cached = self.launch_cache.borrow().get(&key).cloned();
+                    let l = match cached {
+                        Some(l) => l,
+                        None => {
+                            let l = Rc::new(self.launchable(claim, reserved)?);
+                            self.launch_cache.borrow_mut().insert(key, l.clone());
+                            l
+                        }
+                    };
+                    cache.launch.insert(by_list, l.clone());
+                    l
+                }
+            };
+            cache.sum_requests(&claim.used, &launchable.overhead);
+            let by_launch = (claim.pool, claim.reqs_id, Rc::as_ptr(&launchable));
+            match cache.entries.get(&by_launch) {
+                Some(e) => e.clone(),
+                None => {
+                    let e = self.claim_entry(claim, &launchable);
+                    cache.entries.insert(by_launch, e.clone());
+                    e
                 }
             }
-            None => Rc::new(self.launchable(claim, reserved)?),
+        } else {
+            let launchable = self.launchable(claim, reserved)?;
+            cache.sum_requests(&claim.used, &launchable.overhead);
+            self.claim_entry(claim, &launchable)
         };
-        let mut requests = claim.used.clone();
-        add_scaled(&mut requests, &launchable.overhead, 1);
-        let requests = self.dims.to_resources(&requests).to_quantities();
+        let requests = match cache.requests.get(cache.total.as_slice()) {
+            Some(r) => r.clone(),
+            None => {
+                let r = self.dims.to_resources(&cache.total).to_quantities();
+                cache.requests.insert(cache.total.clone(), r.clone());
+                r
+            }
+        };
         let name = format!("{}-{n:04}", pool.pool.name);
-        let manifest = manifest(&name, pool, claim, &launchable, &requests);
-        Some(NewNodeClaim {
-            name,
+        nc.manifest.metadata.name = name.clone();
+        nc.manifest.spec.resources.requests = requests.clone();
+        nc.name = name;
+        nc.requests = requests;
+        nc.pods = claim
+            .pods
+            .iter()
+            .map(|&i| self.snapshot.pods[i].key())
+            .collect();
+        Some(nc)
+    }
+
+    /// What `claim`'s entry in the plan takes from its pool, requirements and launch options:
+    /// everything but its name, requests and pods, which are left empty.
+    fn claim_entry(&self, claim: &Claim, launchable: &Launchable) -> NewNodeClaim {
+        let pool = &self.pools[claim.pool];
+        NewNodeClaim {
+            name: String::new(),
             node_pool: pool.pool.name.clone(),
             instance_types: launchable.instance_types.clone(),
             zones: launchable.zones.to_vec(),
             capacity_types: launchable.capacity_types.to_vec(),
             price: launchable.price,
-            requests,
-            pods: claim
-                .pods
-                .iter()
-                .map(|&i| self.snapshot.pods[i].key())
-                .collect(),
-            manifest,
-        })
+            requests: BTreeMap::new(),
+            pods: Vec::new(),
+            manifest: manifest("", pool, claim, launchable, &BTreeMap::new()),
+        }
     }
 
     /// A floor on the price of new capacity for the pods placed on new claims: for any
@@ -3418,6 +3444,30 @@ fn manifest_taints(taints: &[Taint]) -> Vec<ManifestTaint> {
             value: t.value.clone(),
         })
         .collect()
+}
+
+/// What the plan's claims share, built once for all of them.
+#[derive(Default)]
+struct OutputCache {
+    /// Launch options per types list, keyed by the list's address: every claim, and so every
+    /// list, is alive while the plan is built, so an address names one list.
+    launch: FastMap<SharedLaunchKey, Rc<Launchable>>,
+    /// [`Solve::claim_entry`] per launch options, keyed by their address: the solve's launch
+    /// cache keeps each alive. Claims are thousands, distinct launches a few.
+    entries: FastMap<(usize, u32, *const Launchable), NewNodeClaim>,
+    /// Request quantities per total.
+    requests: FastMap<Vec<i64>, BTreeMap<String, String>>,
+    /// Scratch for the total a claim requests, the key of `requests`.
+    total: Vec<i64>,
+}
+
+impl OutputCache {
+    /// Sets `total` to a claim's pods' use plus the daemonset overhead it counts.
+    fn sum_requests(&mut self, used: &[i64], overhead: &[i64]) {
+        self.total.clear();
+        self.total.extend_from_slice(used);
+        add_scaled(&mut self.total, overhead, 1);
+    }
 }
 
 /// Where and how a claim may launch, computed once per distinct claim.
