@@ -224,6 +224,18 @@ struct Packing {
     merged: u32,
 }
 
+/// A later class tried as a rider in [`Solve::open_claims`]: what the loop over frontier
+/// types reads of it, gathered once.
+struct Rider<'s> {
+    class: usize,
+    /// The pool types that hold one of its pods ([`Mask::ok`]).
+    ok: &'s [bool],
+    req: &'s [i64],
+    merged_id: u32,
+    /// Its pods not yet placed.
+    left: usize,
+}
+
 /// Where pods were put.
 #[derive(Clone, Copy)]
 enum Place {
@@ -1520,7 +1532,7 @@ impl<'a> Solve<'a> {
                 mask.ok[j]
                     && admitted.ok[j]
                     && pattern_masks.iter().all(|m| m.ok[j])
-                    && fits_with(&used, &pool.overhead[j], &self.types[pool.types[j]].alloc)
+                    && pool.fits_at(j, &used)
             })
             .collect();
         if types.is_empty() || self.min_values_unmet(p, &types, merged).is_some() {
@@ -1995,11 +2007,7 @@ impl<'a> Solve<'a> {
             }
             let mut used = claim.used.clone();
             add_scaled(&mut used, &class.req, k as i64);
-            let keep = |j: usize| {
-                mask.ok[j]
-                    && admits(j)
-                    && fits_with(&used, &pool.overhead[j], &self.types[pool.types[j]].alloc)
-            };
+            let keep = |j: usize| mask.ok[j] && admits(j) && pool.fits_at(j, &used);
             // Unless the requirements narrowed or a reservation is in play, the kept types
             // launch as before: their order and prices carry over.
             let (types, prices): (Rc<[usize]>, Rc<[f64]>) = if narrowed
@@ -2187,10 +2195,24 @@ impl<'a> Solve<'a> {
                 self.mask(p, c2, 0, id).map(|m| (c2, m))
             })
             .collect();
+        // What the rider loop reads of each, gathered once rather than per frontier type.
+        let classes = &self.classes;
+        let riders: Vec<Rider<'_>> = later_masks
+            .iter()
+            .map(|(c2, m2)| Rider {
+                class: *c2,
+                ok: &m2.ok,
+                req: &classes[*c2].req,
+                merged_id: m2.merged_id,
+                left: self.remaining(*c2),
+            })
+            .collect();
         let pool = &self.pools[p];
         let dims = self.dims.len();
         let mut best: Option<Packing> = None;
         let mut used = vec![0i64; dims];
+        // Reused across frontier types: only the best packing's list is kept.
+        let mut pattern: Vec<(usize, usize)> = Vec::with_capacity(riders.len() + 1);
         let table = self.best_offers(mask.merged_id);
         for &j in &mask.frontier {
             let ti = &self.types[pool.types[j]];
@@ -2216,23 +2238,22 @@ impl<'a> Solve<'a> {
                 continue;
             }
             add_scaled(&mut used, &class.req, k0 as i64);
-            let mut pattern = vec![(c, k0)];
+            pattern.clear();
+            pattern.push((c, k0));
             let mut merged = mask.merged_id;
-            for (c2, m2) in &later_masks {
-                if !m2.ok[j] {
+            for r in &riders {
+                if !r.ok[j] {
                     continue;
                 }
-                let cl2 = &self.classes[*c2];
-                if !fits_one(&cl2.req, &ti.alloc, ovh, &used) {
+                if !fits_one(r.req, &ti.alloc, ovh, &used) {
                     continue;
                 }
-                let k2 = (copies_left(&cl2.req, &ti.alloc, ovh, &used).max(0) as usize)
-                    .min(self.remaining(*c2));
+                let k2 = (copies_left(r.req, &ti.alloc, ovh, &used).max(0) as usize).min(r.left);
                 if k2 == 0 {
                     continue;
                 }
-                if m2.merged_id != merged {
-                    let Some(m) = self.reqs.merge(merged, m2.merged_id) else {
+                if r.merged_id != merged {
+                    let Some(m) = self.reqs.merge(merged, r.merged_id) else {
                         continue;
                     };
                     let t = pool.types[j];
@@ -2247,8 +2268,8 @@ impl<'a> Solve<'a> {
                     }
                     merged = m;
                 }
-                add_scaled(&mut used, &cl2.req, k2 as i64);
-                pattern.push((*c2, k2));
+                add_scaled(&mut used, r.req, k2 as i64);
+                pattern.push((r.class, k2));
             }
             let share = used
                 .iter()
@@ -2269,10 +2290,11 @@ impl<'a> Solve<'a> {
                 }
             };
             if better {
+                let spare = best.take().map(|b| b.pattern).unwrap_or_default();
                 best = Some(Packing {
                     score,
                     share,
-                    pattern,
+                    pattern: std::mem::replace(&mut pattern, spare),
                     merged,
                 });
             }
