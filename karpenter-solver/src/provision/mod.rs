@@ -325,6 +325,11 @@ struct Solve<'a> {
     min_price: std::cell::RefCell<FastMap<u32, Rc<[f64]>>>,
     /// Catalog types with a reserved offering, whose launch depends on reservations left.
     has_reserved: Vec<bool>,
+    /// Per catalog type, per offering: its zone's index in `zone_names`. Zone sets gathered
+    /// over thousands of offerings that name a handful of zones are kept as flags by index,
+    /// not by comparing names.
+    zone_of: Vec<Vec<usize>>,
+    zone_names: Vec<&'a str>,
     /// [`Self::pool_domains`], cached.
     domain_cache: FastMap<DomainKey, Rc<BTreeSet<String>>>,
     /// [`Self::counted_domains`], cached per group and key.
@@ -530,6 +535,23 @@ impl<'a> Solve<'a> {
                 }
             }
         }
+        let mut zone_index: HashMap<&str, usize> = HashMap::new();
+        let mut zone_names: Vec<&str> = Vec::new();
+        let zone_of = catalog
+            .instance_types
+            .iter()
+            .map(|t| {
+                t.offerings
+                    .iter()
+                    .map(|o| {
+                        *zone_index.entry(o.zone.as_str()).or_insert_with(|| {
+                            zone_names.push(o.zone.as_str());
+                            zone_names.len() - 1
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
         let dim_count = dims.len();
         Solve {
             snapshot,
@@ -572,6 +594,8 @@ impl<'a> Solve<'a> {
                         .any(|o| o.capacity_type == CapacityType::Reserved)
                 })
                 .collect(),
+            zone_of,
+            zone_names,
             max_types: MAX_INSTANCE_TYPES,
             reserved: reservations(catalog, snapshot),
             reserved_at_start: reservations(catalog, snapshot),
@@ -1606,6 +1630,24 @@ impl<'a> Solve<'a> {
         key: &str,
     ) -> BTreeSet<String> {
         let pool = &self.pools[p];
+        if key == LABEL_ZONE {
+            let mut seen = vec![false; self.zone_names.len()];
+            for (j, &t) in pool.types.iter().enumerate() {
+                if !ok[j] {
+                    continue;
+                }
+                for &i in self.offers(t, merged_id).iter() {
+                    seen[self.zone_of[t][usize::from(i)]] = true;
+                }
+            }
+            return self
+                .zone_names
+                .iter()
+                .zip(&seen)
+                .filter(|(_, &s)| s)
+                .map(|(z, _)| (*z).to_owned())
+                .collect();
+        }
         // Domains are few (zones, capacity types, a handful of label values) and seen
         // thousands of times over: a short list beats hashing each sighting.
         let mut seen: Vec<&str> = Vec::new();
@@ -2966,21 +3008,19 @@ impl<'a> Solve<'a> {
         if pinned {
             typed.retain(|t| t.0 == CapacityType::Reserved);
         }
-        let mut zones = std::collections::BTreeSet::new();
+        let mut zone_seen = vec![false; self.zone_names.len()];
         let mut cts = std::collections::BTreeSet::new();
         let mut reservation_ids = std::collections::BTreeSet::new();
         for &(_, _, _, j) in &typed {
-            let offerings = &self.types[pool.types[j]].it.offerings;
-            for o in self
-                .offers(pool.types[j], claim.reqs_id)
-                .iter()
-                .map(|&i| &offerings[usize::from(i)])
-            {
+            let t = pool.types[j];
+            let offerings = &self.types[t].it.offerings;
+            for &i in self.offers(t, claim.reqs_id).iter() {
+                let o = &offerings[usize::from(i)];
                 let reserved_offer = o.capacity_type == CapacityType::Reserved;
                 if pinned != reserved_offer || (reserved_offer && !reservation_open(o, reserved)) {
                     continue;
                 }
-                zones.insert(o.zone.as_str());
+                zone_seen[self.zone_of[t][usize::from(i)]] = true;
                 cts.insert(o.capacity_type);
                 if let Some(id) = &o.reservation_id {
                     reservation_ids.insert(id.clone());
@@ -2998,6 +3038,13 @@ impl<'a> Solve<'a> {
             }
         }
         let instance_types: Arc<[String]> = typed.iter().map(|t| t.2.to_owned()).collect();
+        let zones: std::collections::BTreeSet<&str> = self
+            .zone_names
+            .iter()
+            .zip(&zone_seen)
+            .filter(|(_, &s)| s)
+            .map(|(z, _)| *z)
+            .collect();
         let zones: Arc<[String]> = zones.into_iter().map(str::to_owned).collect();
         let capacity_types: Arc<[String]> =
             cts.into_iter().map(|c| c.as_str().to_owned()).collect();
