@@ -496,33 +496,51 @@ pub(crate) fn classes<'a>(
     // Looked up once per pending pod; nothing iterates it, so the fast hash changes no order.
     let mut by_key: crate::fast_hash::FastMap<ClassKey<'a>, usize> = Default::default();
     let mut out: Vec<Class<'a>> = Vec::new();
-    // Sort keys looked up once per pod, not once per comparison.
-    let mut order: Vec<(i64, i64, usize)> = pending
+    // Sort keys looked up once per pod, not once per comparison. The position in `pending`
+    // breaks the last ties, so the unstable sort orders as a stable one would.
+    let mut order: Vec<(i64, i64, usize, usize)> = pending
         .iter()
-        .map(|&i| {
+        .enumerate()
+        .map(|(pos, &i)| {
             let r = &snapshot.pods[i].requests;
-            (r.get("cpu"), r.get("memory"), i)
+            (r.get("cpu"), r.get("memory"), i, pos)
         })
         .collect();
-    order.sort_by(|&(ca, ma, a), &(cb, mb, b)| {
+    order.sort_unstable_by(|&(ca, ma, a, pa_pos), &(cb, mb, b, pb_pos)| {
         let (pa, pb) = (&snapshot.pods[a], &snapshot.pods[b]);
         cb.cmp(&ca)
             .then(mb.cmp(&ma))
             .then(pa.created.cmp(&pb.created))
             .then_with(|| pa.namespace.cmp(&pb.namespace))
             .then_with(|| pa.name.cmp(&pb.name))
+            .then(pa_pos.cmp(&pb_pos))
     });
-    for (_, _, i) in order {
+    // The selected labels of the pod at hand; a new class keeps them, a pod joining one
+    // hands the buffer on.
+    let mut scratch: Vec<(&str, &str)> = Vec::new();
+    for (_, _, i, _) in order {
         let pod = &snapshot.pods[i];
-        let labels: Vec<(&str, &str)> = pod
-            .labels
-            .iter()
-            .filter(|(k, _)| selected_keys.contains(k.as_str()))
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let key = ClassKey { pod, labels };
+        // Pod labels and selected keys are both in key order: one pass over the two.
+        let mut wanted = selected_keys.iter().peekable();
+        for (k, v) in &pod.labels {
+            while wanted.next_if(|w| **w < k.as_str()).is_some() {}
+            if wanted.peek().is_none() {
+                break;
+            }
+            if wanted.next_if(|w| **w == k.as_str()).is_some() {
+                scratch.push((k.as_str(), v.as_str()));
+            }
+        }
+        let key = ClassKey {
+            pod,
+            labels: std::mem::take(&mut scratch),
+        };
         match by_key.get(&key) {
-            Some(&c) => out[c].members.push(i),
+            Some(&c) => {
+                out[c].members.push(i);
+                scratch = key.labels;
+                scratch.clear();
+            }
             None => {
                 by_key.insert(key, out.len());
                 out.push(Class {
