@@ -759,9 +759,7 @@ impl<'a> Solve<'a> {
             let pool = &self.pools[p];
             let types: Vec<usize> = (0..pool.types.len())
                 .filter(|&t| {
-                    admitted.ok[t]
-                        && masks.iter().all(|m| m.ok[t])
-                        && fits_with(&used, &pool.overhead[t], &self.types[pool.types[t]].alloc)
+                    admitted.ok[t] && masks.iter().all(|m| m.ok[t]) && pool.fits_at(t, &used)
                 })
                 .collect();
             let (types, prices) = self.priced(p, types, merged);
@@ -843,11 +841,8 @@ impl<'a> Solve<'a> {
                     let claim = &mut alternative[ci];
                     let mut used = claim.used.clone();
                     add_scaled(&mut used, &req, 1);
-                    let fits_now = |j: usize| {
-                        mask.ok[j]
-                            && admitted.ok[j]
-                            && fits_with(&used, &pool.overhead[j], &self.types[pool.types[j]].alloc)
-                    };
+                    let fits_now =
+                        |j: usize| mask.ok[j] && admitted.ok[j] && pool.fits_at(j, &used);
                     if !claim.types.iter().any(|&j| fits_now(j)) {
                         continue;
                     }
@@ -1166,11 +1161,7 @@ impl<'a> Solve<'a> {
                     let fitting: Vec<usize> = (0..pool.types.len())
                         .filter(|&j| {
                             key.1.iter().all(|&s| shapes[s].types.contains(&j))
-                                && fits_with(
-                                    &used,
-                                    &pool.overhead[j],
-                                    &self.types[pool.types[j]].alloc,
-                                )
+                                && pool.fits_at(j, &used)
                         })
                         .collect();
                     if fitting.is_empty() || self.min_values_unmet(p, &fitting, id).is_some() {
@@ -1265,10 +1256,11 @@ impl<'a> Solve<'a> {
         // The frontier is sorted by price and every fitting type is matched by a frontier
         // type at least as roomy and as cheap, so the first frontier type that fits is the
         // cheapest that fits.
-        let j = admitted.frontier.iter().copied().find(|&t| {
-            masks.iter().all(|m| m.ok[t])
-                && fits_with(used, &pool.overhead[t], &self.types[pool.types[t]].alloc)
-        })?;
+        let j = admitted
+            .frontier
+            .iter()
+            .copied()
+            .find(|&t| masks.iter().all(|m| m.ok[t]) && pool.fits_at(t, used))?;
         if self.min_values_unmet(p, &[j], merged).is_some() {
             return None;
         }
@@ -1960,10 +1952,7 @@ impl<'a> Solve<'a> {
                 let pool = &self.pools[p];
                 let req = &self.classes[c].req;
                 let ok: Vec<bool> = (0..pool.types.len())
-                    .map(|j| {
-                        adm.ok[j]
-                            && fits_with(req, &pool.overhead[j], &self.types[pool.types[j]].alloc)
-                    })
+                    .map(|j| adm.ok[j] && pool.fits_at(j, req))
                     .collect();
                 let frontier = adm.frontier.iter().copied().filter(|&j| ok[j]).collect();
                 Rc::new(Mask {
