@@ -27,12 +27,18 @@ pub(crate) struct Dims {
 impl Dims {
     pub fn new(snapshot: &Snapshot) -> Dims {
         let mut names: BTreeSet<String> = BTreeSet::from(["pods".to_owned()]);
+        // Thousands of pods name the same few resources: a name is copied only when new.
+        let mut see = |n: &str| {
+            if !names.contains(n) {
+                names.insert(n.to_owned());
+            }
+        };
         // Pods of deleting nodes are placed too, so every live pod's resources count.
         for p in snapshot.pods.iter().filter(|p| !p.phase.is_terminal()) {
-            names.extend(p.requests.names().map(str::to_owned));
+            p.requests.names().for_each(&mut see);
         }
         for d in &snapshot.daemon_sets {
-            names.extend(d.requests.names().map(str::to_owned));
+            d.requests.names().for_each(&mut see);
         }
         Dims {
             names: names.into_iter().collect(),
