@@ -274,6 +274,9 @@ type SteadyKey = (usize, u32, Vec<usize>, Vec<i64>);
 /// Pool, requirement set, pod size and key of [`Solve::pool_domains`].
 type DomainKey = (usize, u32, Vec<i64>, String);
 
+/// Launch ranks and positions of a pool's types, cheapest first.
+type RankedTypes = Rc<[(f64, usize)]>;
+
 /// Per catalog type, the offerings a requirement set allows, filled lazily.
 type OfferRow = Vec<Option<Rc<[u16]>>>;
 
@@ -321,6 +324,8 @@ struct Solve<'a> {
     /// [`Self::launchable`] per pool, requirement set and types, when no reservation is in
     /// play.
     launch_cache: std::cell::RefCell<FastMap<LaunchKey, Rc<Launchable>>>,
+    /// Per pool and requirement set: [`Self::ranked`].
+    ranked: std::cell::RefCell<FastMap<(usize, u32), RankedTypes>>,
     /// Per requirement set: [`Self::min_prices`].
     min_price: std::cell::RefCell<FastMap<u32, Rc<[f64]>>>,
     /// Catalog types with a reserved offering, whose launch depends on reservations left.
@@ -584,6 +589,7 @@ impl<'a> Solve<'a> {
             best: Default::default(),
             launch_cache: Default::default(),
             best_rank: Default::default(),
+            ranked: Default::default(),
             min_price: Default::default(),
             has_reserved: catalog
                 .instance_types
@@ -2521,24 +2527,63 @@ impl<'a> Solve<'a> {
     /// first, with their launch ranks.
     fn priced(&self, p: usize, types: Vec<usize>, id: u32) -> (Vec<usize>, Vec<f64>) {
         let pool = &self.pools[p];
+        if !types.iter().any(|&j| self.has_reserved[pool.types[j]]) {
+            // Without reservations a type's rank is fixed per requirement set, and the order
+            // below is total: the pool's types ranked once, less those not asked for, are
+            // the same list as those asked for ranked now.
+            let ranked = self.ranked(p, id);
+            let mut asked = vec![0u32; pool.types.len()];
+            for &j in &types {
+                asked[j] += 1;
+            }
+            let mut fitting = Vec::with_capacity(types.len());
+            let mut prices = Vec::with_capacity(types.len());
+            for &(r, j) in ranked.iter() {
+                for _ in 0..asked[j] {
+                    fitting.push(j);
+                    prices.push(r);
+                }
+            }
+            return (fitting, prices);
+        }
         let table = self.best_offers(id);
         let ranks = self.best_ranks(id);
-        let mut v: Vec<(f64, usize)> = types
-            .into_iter()
-            .filter_map(|j| {
-                let t = pool.types[j];
-                if self.has_reserved[t] {
-                    self.launch_in(&table, t, id, &self.reserved)
-                        .map(|o| (launch_rank(o), j))
-                } else {
-                    ranks[t].map(|r| (r, j))
-                }
-            })
-            .collect();
+        // Sized up front: a filtered collect grows from nothing, and claims list hundreds.
+        let mut v: Vec<(f64, usize)> = Vec::with_capacity(types.len());
+        v.extend(types.into_iter().filter_map(|j| {
+            let t = pool.types[j];
+            if self.has_reserved[t] {
+                self.launch_in(&table, t, id, &self.reserved)
+                    .map(|o| (launch_rank(o), j))
+            } else {
+                ranks[t].map(|r| (r, j))
+            }
+        }));
         // Entries equal under this order are identical, so an unstable sort orders them as a
         // stable one would, without its scratch buffer.
         v.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         v.into_iter().map(|(r, j)| (j, r)).unzip()
+    }
+
+    /// Positions of pool `p`'s types with a launch rank under requirement set `id`, with
+    /// it, cheapest first (ties by position); cached per pool and set. Ranks of types with
+    /// reserved offerings are the unreserved ones: [`Self::priced`] does not read them here.
+    fn ranked(&self, p: usize, id: u32) -> RankedTypes {
+        if let Some(r) = self.ranked.borrow().get(&(p, id)) {
+            return r.clone();
+        }
+        let pool = &self.pools[p];
+        let ranks = self.best_ranks(id);
+        let mut v: Vec<(f64, usize)> = pool
+            .types
+            .iter()
+            .enumerate()
+            .filter_map(|(j, &t)| ranks[t].map(|r| (r, j)))
+            .collect();
+        v.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let r: RankedTypes = v.into();
+        self.ranked.borrow_mut().insert((p, id), r.clone());
+        r
     }
 
     /// Per catalog type, the launch rank of [`Self::best_offers`] under requirement set `id`;
