@@ -39,9 +39,13 @@ impl Hasher for FxHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
+            // The zero-padded little-endian word, assembled byte by byte: a copy of a
+            // variable length calls memcpy, and string keys end here on every hash.
+            let word = rest
+                .iter()
+                .enumerate()
+                .fold(0u64, |w, (k, &b)| w | (u64::from(b) << (8 * k)));
+            self.add(word);
         }
     }
 
@@ -77,6 +81,25 @@ mod tests {
 
     fn hash_of<T: Hash>(v: &T) -> u64 {
         BuildHasherDefault::<FxHasher>::default().hash_one(v)
+    }
+
+    /// A tail shorter than a word hashes as the zero-padded little-endian word, so hash
+    /// values (and any order they decide) stay what they were with the padded copy.
+    #[test]
+    fn tails_hash_as_padded_words() {
+        let bytes: Vec<u8> = (1..=23).map(|b| b * 11).collect();
+        for len in 0..bytes.len() {
+            let mut padded = FxHasher::default();
+            let mut chunks = bytes[..len].chunks(8);
+            for chunk in &mut chunks {
+                let mut word = [0u8; 8];
+                word[..chunk.len()].copy_from_slice(chunk);
+                padded.add(u64::from_le_bytes(word));
+            }
+            let mut h = FxHasher::default();
+            h.write(&bytes[..len]);
+            assert_eq!(h.finish(), padded.finish(), "{len} bytes");
+        }
     }
 
     /// Equal keys hash alike; keys differing in one byte or one word do not collide here,

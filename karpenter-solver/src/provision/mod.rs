@@ -226,6 +226,18 @@ struct Packing {
     merged: u32,
 }
 
+/// A later class tried as a rider in [`Solve::open_claims`]: what the loop over frontier
+/// types reads of it, gathered once.
+struct Rider<'s> {
+    class: usize,
+    /// The pool types that hold one of its pods ([`Mask::ok`]).
+    ok: &'s [bool],
+    req: &'s [i64],
+    merged_id: u32,
+    /// Its pods not yet placed.
+    left: usize,
+}
+
 /// Where pods were put.
 #[derive(Clone, Copy)]
 enum Place {
@@ -263,6 +275,9 @@ type SteadyKey = (usize, u32, Vec<usize>, Vec<i64>);
 
 /// Pool, requirement set, pod size and key of [`Solve::pool_domains`].
 type DomainKey = (usize, u32, Vec<i64>, String);
+
+/// Launch ranks and positions of a pool's types, cheapest first.
+type RankedTypes = Rc<[(f64, usize)]>;
 
 /// Per catalog type, the offerings a requirement set allows, filled lazily.
 type OfferRow = Vec<Option<Rc<[u16]>>>;
@@ -311,10 +326,17 @@ struct Solve<'a> {
     /// [`Self::launchable`] per pool, requirement set and types, when no reservation is in
     /// play.
     launch_cache: std::cell::RefCell<FastMap<LaunchKey, Rc<Launchable>>>,
+    /// Per pool and requirement set: [`Self::ranked`].
+    ranked: std::cell::RefCell<FastMap<(usize, u32), RankedTypes>>,
     /// Per requirement set: [`Self::min_prices`].
     min_price: std::cell::RefCell<FastMap<u32, Rc<[f64]>>>,
     /// Catalog types with a reserved offering, whose launch depends on reservations left.
     has_reserved: Vec<bool>,
+    /// Per catalog type, per offering: its zone's index in `zone_names`. Zone sets gathered
+    /// over thousands of offerings that name a handful of zones are kept as flags by index,
+    /// not by comparing names.
+    zone_of: Vec<Vec<usize>>,
+    zone_names: Vec<&'a str>,
     /// [`Self::pool_domains`], cached.
     domain_cache: FastMap<DomainKey, Rc<BTreeSet<String>>>,
     /// [`Self::counted_domains`], cached per group and key.
@@ -520,6 +542,23 @@ impl<'a> Solve<'a> {
                 }
             }
         }
+        let mut zone_index: HashMap<&str, usize> = HashMap::new();
+        let mut zone_names: Vec<&str> = Vec::new();
+        let zone_of = catalog
+            .instance_types
+            .iter()
+            .map(|t| {
+                t.offerings
+                    .iter()
+                    .map(|o| {
+                        *zone_index.entry(o.zone.as_str()).or_insert_with(|| {
+                            zone_names.push(o.zone.as_str());
+                            zone_names.len() - 1
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
         let dim_count = dims.len();
         Solve {
             snapshot,
@@ -552,6 +591,7 @@ impl<'a> Solve<'a> {
             best: Default::default(),
             launch_cache: Default::default(),
             best_rank: Default::default(),
+            ranked: Default::default(),
             min_price: Default::default(),
             has_reserved: catalog
                 .instance_types
@@ -562,6 +602,8 @@ impl<'a> Solve<'a> {
                         .any(|o| o.capacity_type == CapacityType::Reserved)
                 })
                 .collect(),
+            zone_of,
+            zone_names,
             max_types: MAX_INSTANCE_TYPES,
             reserved: reservations(catalog, snapshot),
             reserved_at_start: reservations(catalog, snapshot),
@@ -725,9 +767,7 @@ impl<'a> Solve<'a> {
             let pool = &self.pools[p];
             let types: Vec<usize> = (0..pool.types.len())
                 .filter(|&t| {
-                    admitted.ok[t]
-                        && masks.iter().all(|m| m.ok[t])
-                        && fits_with(&used, &pool.overhead[t], &self.types[pool.types[t]].alloc)
+                    admitted.ok[t] && masks.iter().all(|m| m.ok[t]) && pool.fits_at(t, &used)
                 })
                 .collect();
             let (types, prices) = self.priced(p, types, merged);
@@ -809,11 +849,8 @@ impl<'a> Solve<'a> {
                     let claim = &mut alternative[ci];
                     let mut used = claim.used.clone();
                     add_scaled(&mut used, &req, 1);
-                    let fits_now = |j: usize| {
-                        mask.ok[j]
-                            && admitted.ok[j]
-                            && fits_with(&used, &pool.overhead[j], &self.types[pool.types[j]].alloc)
-                    };
+                    let fits_now =
+                        |j: usize| mask.ok[j] && admitted.ok[j] && pool.fits_at(j, &used);
                     if !claim.types.iter().any(|&j| fits_now(j)) {
                         continue;
                     }
@@ -1162,11 +1199,7 @@ impl<'a> Solve<'a> {
                     let fitting: Vec<usize> = (0..pool.types.len())
                         .filter(|&j| {
                             key.1.iter().all(|&s| shapes[s].types.contains(&j))
-                                && fits_with(
-                                    &used,
-                                    &pool.overhead[j],
-                                    &self.types[pool.types[j]].alloc,
-                                )
+                                && pool.fits_at(j, &used)
                         })
                         .collect();
                     if fitting.is_empty() || self.min_values_unmet(p, &fitting, id).is_some() {
@@ -1261,10 +1294,11 @@ impl<'a> Solve<'a> {
         // The frontier is sorted by price and every fitting type is matched by a frontier
         // type at least as roomy and as cheap, so the first frontier type that fits is the
         // cheapest that fits.
-        let j = admitted.frontier.iter().copied().find(|&t| {
-            masks.iter().all(|m| m.ok[t])
-                && fits_with(used, &pool.overhead[t], &self.types[pool.types[t]].alloc)
-        })?;
+        let j = admitted
+            .frontier
+            .iter()
+            .copied()
+            .find(|&t| masks.iter().all(|m| m.ok[t]) && pool.fits_at(t, used))?;
         if self.min_values_unmet(p, &[j], merged).is_some() {
             return None;
         }
@@ -1552,7 +1586,7 @@ impl<'a> Solve<'a> {
                 mask.ok[j]
                     && admitted.ok[j]
                     && pattern_masks.iter().all(|m| m.ok[j])
-                    && fits_with(&used, &pool.overhead[j], &self.types[pool.types[j]].alloc)
+                    && pool.fits_at(j, &used)
             })
             .collect();
         if types.is_empty() || self.min_values_unmet(p, &types, merged).is_some() {
@@ -1626,6 +1660,24 @@ impl<'a> Solve<'a> {
         key: &str,
     ) -> BTreeSet<String> {
         let pool = &self.pools[p];
+        if key == LABEL_ZONE {
+            let mut seen = vec![false; self.zone_names.len()];
+            for (j, &t) in pool.types.iter().enumerate() {
+                if !ok[j] {
+                    continue;
+                }
+                for &i in self.offers(t, merged_id).iter() {
+                    seen[self.zone_of[t][usize::from(i)]] = true;
+                }
+            }
+            return self
+                .zone_names
+                .iter()
+                .zip(&seen)
+                .filter(|(_, &s)| s)
+                .map(|(z, _)| (*z).to_owned())
+                .collect();
+        }
         // Domains are few (zones, capacity types, a handful of label values) and seen
         // thousands of times over: a short list beats hashing each sighting.
         let mut seen: Vec<&str> = Vec::new();
@@ -1938,10 +1990,7 @@ impl<'a> Solve<'a> {
                 let pool = &self.pools[p];
                 let req = &self.classes[c].req;
                 let ok: Vec<bool> = (0..pool.types.len())
-                    .map(|j| {
-                        adm.ok[j]
-                            && fits_with(req, &pool.overhead[j], &self.types[pool.types[j]].alloc)
-                    })
+                    .map(|j| adm.ok[j] && pool.fits_at(j, req))
                     .collect();
                 let frontier = adm.frontier.iter().copied().filter(|&j| ok[j]).collect();
                 Rc::new(Mask {
@@ -2027,11 +2076,7 @@ impl<'a> Solve<'a> {
             }
             let mut used = claim.used.clone();
             add_scaled(&mut used, &class.req, k as i64);
-            let keep = |j: usize| {
-                mask.ok[j]
-                    && admits(j)
-                    && fits_with(&used, &pool.overhead[j], &self.types[pool.types[j]].alloc)
-            };
+            let keep = |j: usize| mask.ok[j] && admits(j) && pool.fits_at(j, &used);
             // Unless the requirements narrowed or a reservation is in play, the kept types
             // launch as before: their order and prices carry over.
             let (types, prices): (Rc<[usize]>, Rc<[f64]>) = if narrowed
@@ -2219,10 +2264,24 @@ impl<'a> Solve<'a> {
                 self.mask(p, c2, 0, id).map(|m| (c2, m))
             })
             .collect();
+        // What the rider loop reads of each, gathered once rather than per frontier type.
+        let classes = &self.classes;
+        let riders: Vec<Rider<'_>> = later_masks
+            .iter()
+            .map(|(c2, m2)| Rider {
+                class: *c2,
+                ok: &m2.ok,
+                req: &classes[*c2].req,
+                merged_id: m2.merged_id,
+                left: self.remaining(*c2),
+            })
+            .collect();
         let pool = &self.pools[p];
         let dims = self.dims.len();
         let mut best: Option<Packing> = None;
         let mut used = vec![0i64; dims];
+        // Reused across frontier types: only the best packing's list is kept.
+        let mut pattern: Vec<(usize, usize)> = Vec::with_capacity(riders.len() + 1);
         let table = self.best_offers(mask.merged_id);
         for &j in &mask.frontier {
             let ti = &self.types[pool.types[j]];
@@ -2248,20 +2307,22 @@ impl<'a> Solve<'a> {
                 continue;
             }
             add_scaled(&mut used, &class.req, k0 as i64);
-            let mut pattern = vec![(c, k0)];
+            pattern.clear();
+            pattern.push((c, k0));
             let mut merged = mask.merged_id;
-            for (c2, m2) in &later_masks {
-                if !m2.ok[j] {
+            for r in &riders {
+                if !r.ok[j] {
                     continue;
                 }
-                let cl2 = &self.classes[*c2];
-                let k2 = (copies_left(&cl2.req, &ti.alloc, ovh, &used).max(0) as usize)
-                    .min(self.remaining(*c2));
+                if !fits_one(r.req, &ti.alloc, ovh, &used) {
+                    continue;
+                }
+                let k2 = (copies_left(r.req, &ti.alloc, ovh, &used).max(0) as usize).min(r.left);
                 if k2 == 0 {
                     continue;
                 }
-                if m2.merged_id != merged {
-                    let Some(m) = self.reqs.merge(merged, m2.merged_id) else {
+                if r.merged_id != merged {
+                    let Some(m) = self.reqs.merge(merged, r.merged_id) else {
                         continue;
                     };
                     let t = pool.types[j];
@@ -2276,8 +2337,8 @@ impl<'a> Solve<'a> {
                     }
                     merged = m;
                 }
-                add_scaled(&mut used, &cl2.req, k2 as i64);
-                pattern.push((*c2, k2));
+                add_scaled(&mut used, r.req, k2 as i64);
+                pattern.push((r.class, k2));
             }
             let share = used
                 .iter()
@@ -2298,10 +2359,11 @@ impl<'a> Solve<'a> {
                 }
             };
             if better {
+                let spare = best.take().map(|b| b.pattern).unwrap_or_default();
                 best = Some(Packing {
                     score,
                     share,
-                    pattern,
+                    pattern: std::mem::replace(&mut pattern, spare),
                     merged,
                 });
             }
@@ -2497,24 +2559,63 @@ impl<'a> Solve<'a> {
     /// first, with their launch ranks.
     fn priced(&self, p: usize, types: Vec<usize>, id: u32) -> (Vec<usize>, Vec<f64>) {
         let pool = &self.pools[p];
+        if !types.iter().any(|&j| self.has_reserved[pool.types[j]]) {
+            // Without reservations a type's rank is fixed per requirement set, and the order
+            // below is total: the pool's types ranked once, less those not asked for, are
+            // the same list as those asked for ranked now.
+            let ranked = self.ranked(p, id);
+            let mut asked = vec![0u32; pool.types.len()];
+            for &j in &types {
+                asked[j] += 1;
+            }
+            let mut fitting = Vec::with_capacity(types.len());
+            let mut prices = Vec::with_capacity(types.len());
+            for &(r, j) in ranked.iter() {
+                for _ in 0..asked[j] {
+                    fitting.push(j);
+                    prices.push(r);
+                }
+            }
+            return (fitting, prices);
+        }
         let table = self.best_offers(id);
         let ranks = self.best_ranks(id);
-        let mut v: Vec<(f64, usize)> = types
-            .into_iter()
-            .filter_map(|j| {
-                let t = pool.types[j];
-                if self.has_reserved[t] {
-                    self.launch_in(&table, t, id, &self.reserved)
-                        .map(|o| (launch_rank(o), j))
-                } else {
-                    ranks[t].map(|r| (r, j))
-                }
-            })
-            .collect();
+        // Sized up front: a filtered collect grows from nothing, and claims list hundreds.
+        let mut v: Vec<(f64, usize)> = Vec::with_capacity(types.len());
+        v.extend(types.into_iter().filter_map(|j| {
+            let t = pool.types[j];
+            if self.has_reserved[t] {
+                self.launch_in(&table, t, id, &self.reserved)
+                    .map(|o| (launch_rank(o), j))
+            } else {
+                ranks[t].map(|r| (r, j))
+            }
+        }));
         // Entries equal under this order are identical, so an unstable sort orders them as a
         // stable one would, without its scratch buffer.
         v.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         v.into_iter().map(|(r, j)| (j, r)).unzip()
+    }
+
+    /// Positions of pool `p`'s types with a launch rank under requirement set `id`, with
+    /// it, cheapest first (ties by position); cached per pool and set. Ranks of types with
+    /// reserved offerings are the unreserved ones: [`Self::priced`] does not read them here.
+    fn ranked(&self, p: usize, id: u32) -> RankedTypes {
+        if let Some(r) = self.ranked.borrow().get(&(p, id)) {
+            return r.clone();
+        }
+        let pool = &self.pools[p];
+        let ranks = self.best_ranks(id);
+        let mut v: Vec<(f64, usize)> = pool
+            .types
+            .iter()
+            .enumerate()
+            .filter_map(|(j, &t)| ranks[t].map(|r| (r, j)))
+            .collect();
+        v.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let r: RankedTypes = v.into();
+        self.ranked.borrow_mut().insert((p, id), r.clone());
+        r
     }
 
     /// Per catalog type, the launch rank of [`Self::best_offers`] under requirement set `id`;
@@ -2919,14 +3020,11 @@ impl<'a> Solve<'a> {
         let mut reserved = reservations_for_output(&self);
         let mut lower_bound = 0.0;
         let cacheable = !self.has_reserved.iter().any(|&r| r);
-        // Keyed by address while every claim, and so every list, is alive: an address then
-        // names one list.
-        let mut shared: FastMap<SharedLaunchKey, Rc<Launchable>> = FastMap::default();
+        let mut cache = OutputCache::default();
         for claim in &self.claims {
             let n = counters.entry(claim.pool).or_insert(0);
             *n += 1;
-            let cache = cacheable.then_some(&mut shared);
-            if let Some(nc) = self.claim_output(claim, *n, &mut reserved, cache) {
+            if let Some(nc) = self.claim_output(claim, *n, &mut reserved, cacheable, &mut cache) {
                 node_claims.push(nc);
             }
         }
@@ -2976,21 +3074,19 @@ impl<'a> Solve<'a> {
         if pinned {
             typed.retain(|t| t.0 == CapacityType::Reserved);
         }
-        let mut zones = std::collections::BTreeSet::new();
+        let mut zone_seen = vec![false; self.zone_names.len()];
         let mut cts = std::collections::BTreeSet::new();
         let mut reservation_ids = std::collections::BTreeSet::new();
         for &(_, _, _, j) in &typed {
-            let offerings = &self.types[pool.types[j]].it.offerings;
-            for o in self
-                .offers(pool.types[j], claim.reqs_id)
-                .iter()
-                .map(|&i| &offerings[usize::from(i)])
-            {
+            let t = pool.types[j];
+            let offerings = &self.types[t].it.offerings;
+            for &i in self.offers(t, claim.reqs_id).iter() {
+                let o = &offerings[usize::from(i)];
                 let reserved_offer = o.capacity_type == CapacityType::Reserved;
                 if pinned != reserved_offer || (reserved_offer && !reservation_open(o, reserved)) {
                     continue;
                 }
-                zones.insert(o.zone.as_str());
+                zone_seen[self.zone_of[t][usize::from(i)]] = true;
                 cts.insert(o.capacity_type);
                 if let Some(id) = &o.reservation_id {
                     reservation_ids.insert(id.clone());
@@ -3008,6 +3104,13 @@ impl<'a> Solve<'a> {
             }
         }
         let instance_types: Arc<[String]> = typed.iter().map(|t| t.2.to_owned()).collect();
+        let zones: std::collections::BTreeSet<&str> = self
+            .zone_names
+            .iter()
+            .zip(&zone_seen)
+            .filter(|(_, &s)| s)
+            .map(|(z, _)| *z)
+            .collect();
         let zones: Arc<[String]> = zones.into_iter().map(str::to_owned).collect();
         let capacity_types: Arc<[String]> =
             cts.into_iter().map(|c| c.as_str().to_owned()).collect();
@@ -3028,60 +3131,89 @@ impl<'a> Solve<'a> {
         })
     }
 
-    /// The plan's entry for `claim`, the `n`th of its pool. `shared` is given when no
-    /// reservation is in play, so launch options depend on pool, requirements and types alone.
+    /// The plan's entry for `claim`, the `n`th of its pool. With `cacheable` no reservation is
+    /// in play, so launch options depend on pool, requirements and types alone, and are
+    /// shared through `cache`.
     fn claim_output(
         &self,
         claim: &Claim,
         n: usize,
         reserved: &mut ReservedLeft,
-        shared: Option<&mut FastMap<SharedLaunchKey, Rc<Launchable>>>,
+        cacheable: bool,
+        cache: &mut OutputCache,
     ) -> Option<NewNodeClaim> {
         let pool = &self.pools[claim.pool];
-        // Claims repeated from one packing share their launch options: computed once.
-        let launchable = match shared {
-            Some(shared) => {
-                let by_list = (claim.pool, claim.reqs_id, Rc::as_ptr(&claim.types));
-                match shared.get(&by_list) {
-                    Some(l) => l.clone(),
-                    None => {
-                        let key = (claim.pool, claim.reqs_id, claim.types.clone());
-                        let cached = self.launch_cache.borrow().get(&key).cloned();
-                        let l = match cached {
-                            Some(l) => l,
-                            None => {
-                                let l = Rc::new(self.launchable(claim, reserved)?);
-                                self.launch_cache.borrow_mut().insert(key, l.clone());
-                                l
-                            }
-                        };
-                        shared.insert(by_list, l.clone());
-                        l
-                    }
+        let mut nc = if cacheable {
+            // Claims repeated from one packing share their launch options: computed once.
+            let by_list = (claim.pool, claim.reqs_id, Rc::as_ptr(&claim.types));
+            let launchable = match cache.launch.get(&by_list) {
+                Some(l) => l.clone(),
+                None => {
+                    let key = (claim.pool, claim.reqs_id, claim.types.clone());
+                    let cached = self.launch_cache.borrow().get(&key).cloned();
+                    let l = match cached {
+                        Some(l) => l,
+                        None => {
+                            let l = Rc::new(self.launchable(claim, reserved)?);
+                            self.launch_cache.borrow_mut().insert(key, l.clone());
+                            l
+                        }
+                    };
+                    cache.launch.insert(by_list, l.clone());
+                    l
+                }
+            };
+            cache.sum_requests(&claim.used, &launchable.overhead);
+            let by_launch = (claim.pool, claim.reqs_id, Rc::as_ptr(&launchable));
+            match cache.entries.get(&by_launch) {
+                Some(e) => e.clone(),
+                None => {
+                    let e = self.claim_entry(claim, &launchable);
+                    cache.entries.insert(by_launch, e.clone());
+                    e
                 }
             }
-            None => Rc::new(self.launchable(claim, reserved)?),
+        } else {
+            let launchable = self.launchable(claim, reserved)?;
+            cache.sum_requests(&claim.used, &launchable.overhead);
+            self.claim_entry(claim, &launchable)
         };
-        let mut requests = claim.used.clone();
-        add_scaled(&mut requests, &launchable.overhead, 1);
-        let requests = self.dims.to_resources(&requests).to_quantities();
+        let requests = match cache.requests.get(cache.total.as_slice()) {
+            Some(r) => r.clone(),
+            None => {
+                let r = self.dims.to_resources(&cache.total).to_quantities();
+                cache.requests.insert(cache.total.clone(), r.clone());
+                r
+            }
+        };
         let name = format!("{}-{n:04}", pool.pool.name);
-        let manifest = manifest(&name, pool, claim, &launchable, &requests);
-        Some(NewNodeClaim {
-            name,
+        nc.manifest.metadata.name = name.clone();
+        nc.manifest.spec.resources.requests = requests.clone();
+        nc.name = name;
+        nc.requests = requests;
+        nc.pods = claim
+            .pods
+            .iter()
+            .map(|&i| self.snapshot.pods[i].key())
+            .collect();
+        Some(nc)
+    }
+
+    /// What `claim`'s entry in the plan takes from its pool, requirements and launch options:
+    /// everything but its name, requests and pods, which are left empty.
+    fn claim_entry(&self, claim: &Claim, launchable: &Launchable) -> NewNodeClaim {
+        let pool = &self.pools[claim.pool];
+        NewNodeClaim {
+            name: String::new(),
             node_pool: pool.pool.name.clone(),
             instance_types: launchable.instance_types.clone(),
             zones: launchable.zones.to_vec(),
             capacity_types: launchable.capacity_types.to_vec(),
             price: launchable.price,
-            requests,
-            pods: claim
-                .pods
-                .iter()
-                .map(|&i| self.snapshot.pods[i].key())
-                .collect(),
-            manifest,
-        })
+            requests: BTreeMap::new(),
+            pods: Vec::new(),
+            manifest: manifest("", pool, claim, launchable, &BTreeMap::new()),
+        }
     }
 
     /// A floor on the price of new capacity for the pods placed on new claims: for any
@@ -3520,6 +3652,30 @@ fn manifest_taints(taints: &[Taint]) -> Vec<ManifestTaint> {
             value: t.value.clone(),
         })
         .collect()
+}
+
+/// What the plan's claims share, built once for all of them.
+#[derive(Default)]
+struct OutputCache {
+    /// Launch options per types list, keyed by the list's address: every claim, and so every
+    /// list, is alive while the plan is built, so an address names one list.
+    launch: FastMap<SharedLaunchKey, Rc<Launchable>>,
+    /// [`Solve::claim_entry`] per launch options, keyed by their address: the solve's launch
+    /// cache keeps each alive. Claims are thousands, distinct launches a few.
+    entries: FastMap<(usize, u32, *const Launchable), NewNodeClaim>,
+    /// Request quantities per total.
+    requests: FastMap<Vec<i64>, BTreeMap<String, String>>,
+    /// Scratch for the total a claim requests, the key of `requests`.
+    total: Vec<i64>,
+}
+
+impl OutputCache {
+    /// Sets `total` to a claim's pods' use plus the daemonset overhead it counts.
+    fn sum_requests(&mut self, used: &[i64], overhead: &[i64]) {
+        self.total.clear();
+        self.total.extend_from_slice(used);
+        add_scaled(&mut self.total, overhead, 1);
+    }
 }
 
 /// Where and how a claim may launch, computed once per distinct claim.

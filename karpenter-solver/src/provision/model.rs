@@ -27,12 +27,18 @@ pub(crate) struct Dims {
 impl Dims {
     pub fn new(snapshot: &Snapshot) -> Dims {
         let mut names: BTreeSet<String> = BTreeSet::from(["pods".to_owned()]);
+        // Thousands of pods name the same few resources: a name is copied only when new.
+        let mut see = |n: &str| {
+            if !names.contains(n) {
+                names.insert(n.to_owned());
+            }
+        };
         // Pods of deleting nodes are placed too, so every live pod's resources count.
         for p in snapshot.pods.iter().filter(|p| !p.phase.is_terminal()) {
-            names.extend(p.requests.names().map(str::to_owned));
+            p.requests.names().for_each(&mut see);
         }
         for d in &snapshot.daemon_sets {
-            names.extend(d.requests.names().map(str::to_owned));
+            d.requests.names().for_each(&mut see);
         }
         Dims {
             names: names.into_iter().collect(),
@@ -254,6 +260,10 @@ pub(crate) struct PoolInfo<'a> {
     pub types: Vec<usize>,
     /// Daemonset overhead on a node of each type in `types` (parallel), with pods counted.
     pub overhead: Vec<Vec<i64>>,
+    /// Per position in `types`, its overhead then its type's allocatable, side by side: fit
+    /// checks run over every type of thousands of claims, and one table spares them two
+    /// lookups a type.
+    fit: Vec<i64>,
     /// Pool limits left, or `None` when unlimited.
     pub limits_left: Option<Resources>,
     /// Host ports the daemonsets that run on the pool's nodes bind.
@@ -301,14 +311,31 @@ impl<'a> PoolInfo<'a> {
             .filter(|d| daemon_runs(d, &template, &pool.taints))
             .flat_map(|d| d.host_ports.iter().cloned())
             .collect();
+        let fit = kept
+            .iter()
+            .zip(&overhead)
+            .flat_map(|(&i, o)| o.iter().chain(&types[i].alloc).copied())
+            .collect();
         PoolInfo {
             pool,
             template,
             types: kept,
             overhead,
+            fit,
             limits_left,
             daemon_ports,
         }
+    }
+
+    /// [`fits_with`] for the type at position `j`: `used` plus its overhead within its
+    /// allocatable.
+    pub fn fits_at(&self, j: usize, used: &[i64]) -> bool {
+        let d = used.len();
+        let Some(row) = self.fit.get(j * 2 * d..(j + 1) * 2 * d) else {
+            return false;
+        };
+        let (overhead, alloc) = row.split_at(d);
+        fits_with(used, overhead, alloc)
     }
 
     /// Whether a node of `capacity` may still be launched within the limits.
@@ -475,33 +502,51 @@ pub(crate) fn classes<'a>(
     // Looked up once per pending pod; nothing iterates it, so the fast hash changes no order.
     let mut by_key: crate::fast_hash::FastMap<ClassKey<'a>, usize> = Default::default();
     let mut out: Vec<Class<'a>> = Vec::new();
-    // Sort keys looked up once per pod, not once per comparison.
-    let mut order: Vec<(i64, i64, usize)> = pending
+    // Sort keys looked up once per pod, not once per comparison. The position in `pending`
+    // breaks the last ties, so the unstable sort orders as a stable one would.
+    let mut order: Vec<(i64, i64, usize, usize)> = pending
         .iter()
-        .map(|&i| {
+        .enumerate()
+        .map(|(pos, &i)| {
             let r = &snapshot.pods[i].requests;
-            (r.get("cpu"), r.get("memory"), i)
+            (r.get("cpu"), r.get("memory"), i, pos)
         })
         .collect();
-    order.sort_by(|&(ca, ma, a), &(cb, mb, b)| {
+    order.sort_unstable_by(|&(ca, ma, a, pa_pos), &(cb, mb, b, pb_pos)| {
         let (pa, pb) = (&snapshot.pods[a], &snapshot.pods[b]);
         cb.cmp(&ca)
             .then(mb.cmp(&ma))
             .then(pa.created.cmp(&pb.created))
             .then_with(|| pa.namespace.cmp(&pb.namespace))
             .then_with(|| pa.name.cmp(&pb.name))
+            .then(pa_pos.cmp(&pb_pos))
     });
-    for (_, _, i) in order {
+    // The selected labels of the pod at hand; a new class keeps them, a pod joining one
+    // hands the buffer on.
+    let mut scratch: Vec<(&str, &str)> = Vec::new();
+    for (_, _, i, _) in order {
         let pod = &snapshot.pods[i];
-        let labels: Vec<(&str, &str)> = pod
-            .labels
-            .iter()
-            .filter(|(k, _)| selected_keys.contains(k.as_str()))
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let key = ClassKey { pod, labels };
+        // Pod labels and selected keys are both in key order: one pass over the two.
+        let mut wanted = selected_keys.iter().peekable();
+        for (k, v) in &pod.labels {
+            while wanted.next_if(|w| **w < k.as_str()).is_some() {}
+            if wanted.peek().is_none() {
+                break;
+            }
+            if wanted.next_if(|w| **w == k.as_str()).is_some() {
+                scratch.push((k.as_str(), v.as_str()));
+            }
+        }
+        let key = ClassKey {
+            pod,
+            labels: std::mem::take(&mut scratch),
+        };
         match by_key.get(&key) {
-            Some(&c) => out[c].members.push(i),
+            Some(&c) => {
+                out[c].members.push(i);
+                scratch = key.labels;
+                scratch.clear();
+            }
             None => {
                 by_key.insert(key, out.len());
                 out.push(Class {
@@ -841,6 +886,15 @@ pub(crate) fn fits_with(used: &[i64], overhead: &[i64], alloc: &[i64]) -> bool {
         .zip(overhead)
         .zip(alloc)
         .all(|((u, o), a)| u + o <= *a)
+}
+
+/// Whether [`copies_left`] is positive, without its divisions: most riders tried on a
+/// packing no longer fit once its seed has filled the node.
+pub(crate) fn fits_one(req: &[i64], alloc: &[i64], overhead: &[i64], used: &[i64]) -> bool {
+    (0..req.len()).all(|d| {
+        let room = alloc[d] - overhead[d] - used[d];
+        room >= 0 && room >= req[d]
+    })
 }
 
 /// How many copies of `req` fit in `alloc - overhead - used`, without allocating; -1 when
