@@ -985,7 +985,8 @@ impl PatternProblem {
             .filter(|&s| self.most[t][s] > packing[s] && pi[s] > 0.0)
             .map(|s| (pi[s] / sizes[s], s))
             .collect();
-        order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        // Keys are distinct (the shape breaks ties), so an unstable sort gives the same order.
+        order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         for (_, s) in order {
             let fit = self.req[s]
                 .iter()
@@ -1020,7 +1021,8 @@ impl PatternProblem {
             .filter(|&s| self.most[t][s] > 0.0 && pi[s] > 0.0)
             .map(|s| (pi[s] / sizes[s], s))
             .collect();
-        order.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        // Keys are distinct (the shape breaks ties), so an unstable sort gives the same order.
+        order.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let items: Vec<usize> = order.into_iter().map(|(_, s)| s).collect();
         // Per resource, item positions by charge per unit of that resource, densest first.
         let by_dim: Vec<Vec<usize>> = (0..room.len())
@@ -1046,6 +1048,7 @@ impl PatternProblem {
             by_dim: &by_dim,
             w,
             counts: vec![0.0; items.len()],
+            fits: Vec::with_capacity(items.len()),
             floor,
             found: false,
             nodes: 0,
@@ -1079,6 +1082,8 @@ struct Knapsack<'a> {
     /// Resource prices for the dual part of [`Knapsack::ceiling`].
     w: &'a [f64],
     counts: Vec<f64>,
+    /// Scratch for [`Knapsack::ceiling`].
+    fits: Vec<f64>,
     /// What a packing must beat; the search stops at the first that does, in `counts`.
     floor: f64,
     found: bool,
@@ -1105,10 +1110,18 @@ impl Knapsack<'_> {
     ///
     /// which every packing is worth no more than (each pod's charge is covered by the room it
     /// takes at prices `w`, or by its own term). `w` is the last relaxation's optimal dual.
-    fn ceiling(&self, from: usize, left: &[f64]) -> f64 {
-        let fits: Vec<f64> = (0..self.items.len())
-            .map(|i| if i < from { 0.0 } else { self.fit(i, left) })
-            .collect();
+    fn ceiling(&mut self, from: usize, left: &[f64]) -> f64 {
+        // One buffer for the whole search: a ceiling is worked out before each descent.
+        let mut fits = std::mem::take(&mut self.fits);
+        fits.clear();
+        fits.extend((0..self.items.len()).map(|i| if i < from { 0.0 } else { self.fit(i, left) }));
+        let best = self.ceiling_with(from, left, &fits);
+        self.fits = fits;
+        best
+    }
+
+    /// [`Knapsack::ceiling`] given how many of each item fit.
+    fn ceiling_with(&self, from: usize, left: &[f64], fits: &[f64]) -> f64 {
         let mut dual: f64 = left.iter().zip(self.w).map(|(l, x)| l * x).sum();
         for (i, &most) in fits.iter().enumerate().skip(from) {
             let s = self.items[i];
