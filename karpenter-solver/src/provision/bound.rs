@@ -1201,20 +1201,8 @@ impl Knapsack<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provision::lcg::Lcg;
     use std::collections::HashMap;
-
-    /// A deterministic stream of small numbers for generated cases.
-    struct Lcg(u64);
-
-    impl Lcg {
-        fn below(&mut self, n: u64) -> u64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (self.0 >> 33) % n
-        }
-    }
 
     type Case = (Vec<Shape>, BTreeMap<usize, BoundType>);
 

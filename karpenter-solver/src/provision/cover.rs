@@ -396,19 +396,7 @@ fn order(var: Var) -> (u8, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A tiny deterministic generator, so the cases are the same on every run.
-    struct Lcg(u64);
-
-    impl Lcg {
-        fn below(&mut self, n: u64) -> u64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (self.0 >> 33) % n
-        }
-    }
+    use crate::provision::lcg::Lcg;
 
     #[test]
     fn pairs_beat_singles_when_cheaper() {

@@ -202,18 +202,7 @@ fn x_of(i: usize, x: &[f64], position: &[Option<usize>], basic: &[f64]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    struct Lcg(u64);
-
-    impl Lcg {
-        fn below(&mut self, n: u64) -> u64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (self.0 >> 33) % n
-        }
-    }
+    use crate::provision::lcg::Lcg;
 
     #[test]
     fn takes_the_densest_first_and_a_fraction_of_the_next() {

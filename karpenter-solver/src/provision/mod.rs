@@ -12,6 +12,8 @@
 mod bound;
 mod cover;
 mod fractional;
+#[cfg(test)]
+mod lcg;
 mod model;
 mod room;
 mod topology;
