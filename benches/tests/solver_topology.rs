@@ -9,12 +9,19 @@ use std::collections::{BTreeMap, HashSet};
 use karpenter_solver::{provision, Catalog, Options, Snapshot};
 use karpenter_solver_benches::{snapshot, Mix};
 
-fn check(what: &str, snap: &Snapshot, catalog: &Catalog) {
+fn check(what: &str, snap: &Snapshot, catalog: &Catalog, preferred: bool) {
     let plan = provision(snap, catalog, &Options::default()).unwrap();
     assert!(
         plan.unschedulable.is_empty(),
         "{what}: {:?}",
         plan.unschedulable
+    );
+    // Every preference of this mix can be kept, so the plan relaxes none and the check below
+    // holds them to the letter.
+    assert!(
+        plan.relaxed.is_empty(),
+        "{what}: relaxed {:?}",
+        plan.relaxed
     );
     let index: BTreeMap<String, usize> = snap
         .pods
@@ -43,7 +50,7 @@ fn check(what: &str, snap: &Snapshot, catalog: &Catalog) {
         );
         &zones_of[i][0]
     };
-    common::check_terms(what, snap, catalog, &node_of, &zone_of, false);
+    common::check_terms(what, snap, catalog, &node_of, &zone_of, preferred);
 }
 
 #[test]
@@ -51,7 +58,23 @@ fn karpenter_mix_plans_keep_every_topology_term() {
     for (name, catalog) in &common::catalogs() {
         for pods in [40, 300, 1200] {
             let snap = Snapshot::from_slice(snapshot(pods, Mix::Karpenter).as_bytes()).unwrap();
-            check(&format!("{name}, {pods} pods"), &snap, catalog);
+            check(&format!("{name}, {pods} pods"), &snap, catalog, false);
+        }
+    }
+}
+
+/// The same terms as preferences: kept too, repack or not.
+#[test]
+fn preferred_mix_plans_keep_every_preference() {
+    for (name, catalog) in &common::catalogs() {
+        for pods in [40, 300, 1200] {
+            let snap = Snapshot::from_slice(snapshot(pods, Mix::Preferred).as_bytes()).unwrap();
+            check(
+                &format!("{name}, {pods} preferred pods"),
+                &snap,
+                catalog,
+                true,
+            );
         }
     }
 }

@@ -353,6 +353,13 @@ struct Solve<'a> {
     /// Why a class's pods wait for reserved capacity taken in this solve, when they do.
     reservation_reason: Vec<Option<String>>,
     relaxed: Vec<(usize, Vec<String>)>,
+    /// Per snapshot pod, the alternative of its class it was placed under (`usize::MAX`
+    /// while unplaced): the repack moves only pods placed under the first, which honours
+    /// every term the pod has.
+    alternative_of: Vec<usize>,
+    /// The class and alternative being placed; pods of other classes placed meanwhile ride
+    /// on its new claims under their first alternative.
+    placing: (usize, usize),
     /// Why topology kept a class's pods back, when it did.
     topology_reason: Vec<Option<String>>,
     warnings: Vec<String>,
@@ -611,6 +618,8 @@ impl<'a> Solve<'a> {
             reserved_at_start: reservations(catalog, snapshot),
             reserved_mode: ReservedMode::Strict,
             relaxed: Vec::new(),
+            alternative_of: vec![usize::MAX; snapshot.pods.len()],
+            placing: (usize::MAX, 0),
             warnings,
         }
     }
@@ -674,6 +683,7 @@ impl<'a> Solve<'a> {
                     }
                     let before = self.taken[c];
                     self.reservation_reason[c] = None;
+                    self.placing = (c, a);
                     self.place_alternative(c, a);
                     if self.taken[c] > before && a > 0 {
                         let dropped = self.classes[c].alternatives[a].dropped.clone();
@@ -933,7 +943,8 @@ impl<'a> Solve<'a> {
     /// groups are counted by is pinned to one value by the requirement set (a zone spread
     /// within claims of one zone). The other pods of a claim, its seed, stay together and one
     /// seed goes to a node (a seed takes the node's one seed slot), so every per-node count is
-    /// what it was. Claims with host ports or pods placed by a relaxed preference keep their
+    /// what it was. Claims with host ports, or with pods placed under any but their class's
+    /// first alternative (a preference relaxed, another node-affinity term), keep their
     /// packing. Only when no pool limit or reservation is in play, where claims are
     /// interchangeable.
     fn pattern_alternative(&mut self) {
@@ -959,8 +970,10 @@ impl<'a> Solve<'a> {
         }
         let class_keys: Vec<Option<BTreeSet<String>>> = (0..self.classes.len())
             .map(|c| {
+                // Under the first alternative every term is in force, preferences included:
+                // counting by all of them keeps each one as it was kept.
                 let class = &self.classes[c];
-                if class.alternatives.len() != 1 || !class.host_ports.is_empty() {
+                if !class.host_ports.is_empty() {
                     return None;
                 }
                 let mut keys: BTreeSet<String> =
@@ -975,12 +988,7 @@ impl<'a> Solve<'a> {
             .collect();
         let mut groups: BTreeMap<(usize, u32), Vec<usize>> = BTreeMap::new();
         for (i, claim) in self.claims.iter().enumerate() {
-            if claim.ports.is_empty()
-                && claim
-                    .pods
-                    .iter()
-                    .all(|&m| self.classes[class_of[m]].alternatives.len() == 1)
-            {
+            if claim.ports.is_empty() && claim.pods.iter().all(|&m| self.alternative_of[m] == 0) {
                 groups
                     .entry((claim.pool, claim.reqs_id))
                     .or_default()
@@ -1774,6 +1782,14 @@ impl<'a> Solve<'a> {
         let range = self.taken[c]..self.taken[c] + k;
         self.taken[c] += k;
         let members: Vec<usize> = self.classes[c].members[range].to_vec();
+        let alternative = if c == self.placing.0 {
+            self.placing.1
+        } else {
+            0
+        };
+        for &m in &members {
+            self.alternative_of[m] = alternative;
+        }
         let k = k as i64;
         let (labels, reqs): (Option<&crate::labels::Labels>, Option<&Requirements>) = match place {
             Place::Target(t) => (Some(&self.targets[t].labels), None),
