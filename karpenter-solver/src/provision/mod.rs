@@ -357,9 +357,6 @@ struct Solve<'a> {
     /// while unplaced): the repack moves only pods placed under the first, which honours
     /// every term the pod has.
     alternative_of: Vec<usize>,
-    /// The class and alternative being placed; pods of other classes placed meanwhile ride
-    /// on its new claims under their first alternative.
-    placing: (usize, usize),
     /// Why topology kept a class's pods back, when it did.
     topology_reason: Vec<Option<String>>,
     warnings: Vec<String>,
@@ -619,7 +616,6 @@ impl<'a> Solve<'a> {
             reserved_mode: ReservedMode::Strict,
             relaxed: Vec::new(),
             alternative_of: vec![usize::MAX; snapshot.pods.len()],
-            placing: (usize::MAX, 0),
             warnings,
         }
     }
@@ -683,7 +679,6 @@ impl<'a> Solve<'a> {
                     }
                     let before = self.taken[c];
                     self.reservation_reason[c] = None;
-                    self.placing = (c, a);
                     self.place_alternative(c, a);
                     if self.taken[c] > before && a > 0 {
                         let dropped = self.classes[c].alternatives[a].dropped.clone();
@@ -1680,13 +1675,7 @@ impl<'a> Solve<'a> {
                     seen[self.zone_of[t][usize::from(i)]] = true;
                 }
             }
-            return self
-                .zone_names
-                .iter()
-                .zip(&seen)
-                .filter(|(_, &s)| s)
-                .map(|(z, _)| (*z).to_owned())
-                .collect();
+            return self.zones_flagged(&seen).map(str::to_owned).collect();
         }
         // Domains are few (zones, capacity types, a handful of label values) and seen
         // thousands of times over: a short list beats hashing each sighting.
@@ -1776,19 +1765,14 @@ impl<'a> Solve<'a> {
         Some(cap)
     }
 
-    /// Records `k` pods of class `c` at `place`: group counts per node and per domain, and
-    /// what the class's required anti-affinity now repels.
-    fn record(&mut self, c: usize, k: usize, place: Place) {
+    /// Records `k` pods of class `c`, placed under its alternative `a`, at `place`: group
+    /// counts per node and per domain, and what the class's required anti-affinity now repels.
+    fn record(&mut self, c: usize, a: usize, k: usize, place: Place) {
         let range = self.taken[c]..self.taken[c] + k;
         self.taken[c] += k;
         let members: Vec<usize> = self.classes[c].members[range].to_vec();
-        let alternative = if c == self.placing.0 {
-            self.placing.1
-        } else {
-            0
-        };
         for &m in &members {
-            self.alternative_of[m] = alternative;
+            self.alternative_of[m] = a;
         }
         let k = k as i64;
         let (labels, reqs): (Option<&crate::labels::Labels>, Option<&Requirements>) = match place {
@@ -1920,7 +1904,7 @@ impl<'a> Solve<'a> {
             add_scaled(&mut t.free, &req, -(k as i64));
             t.ports.extend(ports);
             self.target_room.set(ti, &self.targets[ti].free);
-            self.record(c, k, Place::Target(ti));
+            self.record(c, a, k, Place::Target(ti));
             left -= k;
         }
         n - left
@@ -2139,7 +2123,7 @@ impl<'a> Solve<'a> {
             claim.reqs_id = merged;
             claim.ports.extend(ports);
             self.claim_room.set(ci, &self.claims[ci].headroom);
-            self.record(c, k, Place::Claim(ci));
+            self.record(c, a, k, Place::Claim(ci));
             left -= k;
         }
         n - left
@@ -2475,7 +2459,9 @@ impl<'a> Solve<'a> {
             for &(cl, k) in &pattern {
                 let ports = self.classes[cl].host_ports.to_vec();
                 self.claims[ci].ports.extend(ports);
-                self.record(cl, k, Place::Claim(ci));
+                // Riders are fitted under their first alternative.
+                let alt = if cl == c { a } else { 0 };
+                self.record(cl, alt, k, Place::Claim(ci));
             }
             if launch_once.is_none() {
                 self.reserve(ci);
@@ -2613,6 +2599,15 @@ impl<'a> Solve<'a> {
         // stable one would, without its scratch buffer.
         v.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         v.into_iter().map(|(r, j)| (j, r)).unzip()
+    }
+
+    /// The names of the zones flagged in `seen` (indexed as `zone_names`).
+    fn zones_flagged<'s>(&'s self, seen: &'s [bool]) -> impl Iterator<Item = &'a str> + 's {
+        self.zone_names
+            .iter()
+            .zip(seen)
+            .filter(|(_, &s)| s)
+            .map(|(z, _)| *z)
     }
 
     /// Positions of pool `p`'s types with a launch rank under requirement set `id`, with
@@ -3122,13 +3117,7 @@ impl<'a> Solve<'a> {
             }
         }
         let instance_types: Arc<[String]> = typed.iter().map(|t| t.2.to_owned()).collect();
-        let zones: std::collections::BTreeSet<&str> = self
-            .zone_names
-            .iter()
-            .zip(&zone_seen)
-            .filter(|(_, &s)| s)
-            .map(|(z, _)| *z)
-            .collect();
+        let zones: std::collections::BTreeSet<&str> = self.zones_flagged(&zone_seen).collect();
         let zones: Arc<[String]> = zones.into_iter().map(str::to_owned).collect();
         let capacity_types: Arc<[String]> =
             cts.into_iter().map(|c| c.as_str().to_owned()).collect();
