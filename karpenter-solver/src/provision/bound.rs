@@ -441,27 +441,23 @@ pub(crate) fn pattern_packing(
                     && seen.insert((*t, cut.iter().map(|a| a.to_bits()).collect()))
             })
             .collect();
-        let singles: Vec<Option<(f64, f64)>> = (0..problem.req.len())
+        // Per shape, the cut packing that covers it cheapest per pod alone: the start.
+        let lead: Vec<Option<usize>> = (0..problem.req.len())
             .map(|s| {
-                columns
-                    .iter()
-                    .filter(|(_, cut)| cut[s] > 0.0)
-                    .map(|(t, cut)| (problem.price[*t], cut[s]))
-                    .min_by(|a, b| (a.0 / a.1).total_cmp(&(b.0 / b.1)))
+                let per_pod = |q: usize| problem.price[columns[q].0] / columns[q].1[s];
+                (0..columns.len())
+                    .filter(|&q| columns[q].1[s] > 0.0)
+                    .min_by(|&a, &b| per_pod(a).total_cmp(&per_pod(b)))
             })
             .collect();
+        let singles: Vec<Option<(f64, f64)>> = lead
+            .iter()
+            .enumerate()
+            .map(|(s, q)| q.map(|q| (problem.price[columns[q].0], columns[q].1[s])))
+            .collect();
         let mut cover = Cover::new(left.clone(), &singles);
-        let mut lead: Vec<usize> = Vec::new();
-        for (s, single) in singles.iter().enumerate() {
-            if let Some((price, a)) = *single {
-                let q = columns
-                    .iter()
-                    .position(|(t, cut)| problem.price[*t] == price && cut[s] == a)?;
-                lead.push(q);
-            }
-        }
-        // Columns beyond the starting singles, in order.
-        let mut index: Vec<usize> = lead.clone();
+        // The cover's columns: the starting singles, then every cut packing in order.
+        let mut index: Vec<usize> = lead.iter().flatten().copied().collect();
         for (q, (t, cut)) in columns.iter().enumerate() {
             cover.add(problem.price[*t], sparse(cut));
             index.push(q);
@@ -706,7 +702,8 @@ impl PatternProblem {
         let mut start = 0;
         // Per type, the resource prices of its last relaxation, for the search's ceiling.
         let mut prices: Vec<Vec<f64>> = self.room.iter().map(|r| vec![0.0; r.len()]).collect();
-        for round in 0..PATTERN_ROUNDS {
+        // A solver failure ends the rounds with the floor and packings found so far.
+        'rounds: for round in 0..PATTERN_ROUNDS {
             // A basis that did not reach the optimum still prices every pod at or above 0,
             // and the floor below holds for any such prices.
             cover.optimize();
@@ -743,11 +740,11 @@ impl PatternProblem {
                     unknown.push(t);
                     greedy
                 } else {
-                    // The relaxation settles most types at once, and its rounding finds most
-                    // of what greedy missed; the search takes the few it leaves open, and
-                    // where that outgrows its budget the relaxation's bound stands.
                     // The last round's resource prices usually still prove this round's
-                    // ceiling, for a pass over the shapes instead of a solve.
+                    // ceiling, for a pass over the shapes instead of a solve. The relaxation
+                    // settles most of the rest, and its rounding finds most of what greedy
+                    // missed; the search takes the few it leaves open, and where that
+                    // outgrows its budget the relaxation's bound stands.
                     let quick = self.dual_bound(t, &pi, &prices[t]);
                     if quick <= over {
                         rho = rho.max(quick / self.price[t]);
@@ -755,9 +752,7 @@ impl PatternProblem {
                     }
                     let Some((upper, rounded)) = self.knapsack_relaxation(t, &pi, &mut prices[t])
                     else {
-                        out.floor = best;
-                        out.mix = cover.values();
-                        return out;
+                        break 'rounds;
                     };
                     if upper <= over {
                         rho = rho.max(upper / self.price[t]);
@@ -789,15 +784,12 @@ impl PatternProblem {
             if exact && complete && (unknown.is_empty() || last) {
                 for &t in &unknown {
                     let Some((upper, _)) = self.knapsack_relaxation(t, &pi, &mut prices[t]) else {
-                        out.floor = best;
-                        out.mix = cover.values();
-                        return out;
+                        break 'rounds;
                     };
                     rho = rho.max(upper / self.price[t]);
                 }
                 if !rho.is_finite() {
-                    out.floor = best;
-                    return out;
+                    break 'rounds;
                 }
                 best = best.max(value / rho);
                 if rho <= 1.0 + 1e-9 || last {
