@@ -307,9 +307,10 @@ const EXACT_ROUNDS: usize = 12;
 /// again; what the last leaves is packed greedily.
 const RESIDUAL_PASSES: usize = 32;
 
-/// Rounds of [`pattern_packing`]'s program at most, and exact ones among them: more than the
-/// bound's, as the packing is only as good as the program's convergence (Karpenter's mix at
-/// 20,000 pods: 12 exact rounds leave it about 2% above its optimum).
+/// Rounds of [`pattern_packing`]'s program at most when it is too big for the bound's, and
+/// exact ones among them: more than the bound's, as the packing is only as good as the
+/// program's convergence (Karpenter's mix at 20,000 pods: 12 exact rounds leave it about 2%
+/// above its optimum).
 const PACKING_ROUNDS: usize = 80;
 const EXACT_PACKING_ROUNDS: usize = 40;
 
@@ -407,12 +408,26 @@ pub(crate) fn pattern_packing(
     }
     // Packings need good columns, not a proof; the exact rounds that find the last few are
     // worth their time only over few shapes.
-    let solution = problem.solve(Rounds {
-        exact: problem.req.len() <= EXACT_PACKING_SHAPES,
-        slack: PACKING_SLACK,
-        total: PACKING_ROUNDS,
-        exact_total: EXACT_PACKING_ROUNDS,
-    });
+    // Small programs are cheap to run to the end, as the bound runs them: the slack spares
+    // the searches that make large ones slow, but on a small one its early stop can leave a
+    // rounding a few percent worse.
+    let exact = problem.req.len() <= EXACT_PACKING_SHAPES;
+    let rounds = if problem.too_big(PATTERN_WORK) {
+        Rounds {
+            exact,
+            slack: PACKING_SLACK,
+            total: PACKING_ROUNDS,
+            exact_total: EXACT_PACKING_ROUNDS,
+        }
+    } else {
+        Rounds {
+            exact,
+            slack: 0.0,
+            total: PATTERN_ROUNDS,
+            exact_total: EXACT_ROUNDS,
+        }
+    };
+    let solution = problem.solve(rounds);
     let mut left = problem.count.clone();
     let mut nodes: Vec<PatternNode> = Vec::new();
     let take = |t: usize, packing: &[f64], left: &mut [f64], nodes: &mut Vec<PatternNode>| {
