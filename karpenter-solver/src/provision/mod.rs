@@ -1044,16 +1044,62 @@ impl<'a> Solve<'a> {
                     .push(i);
             }
         }
-        // Per group of claims, up to two programs: with pods under hostname-keyed counts
-        // held in their claims' seeds, and with them moving under per-node caps. The caps
-        // free those pods to recombine, but add a resource per group and a shape per
-        // combination, which the packing rounds handle less well; the cheaper plan wins.
-        let mut chosen_of: Vec<Vec<usize>> = Vec::new();
-        let mut programs: Vec<(usize, Vec<bool>, Repack)> = Vec::new();
-        for ((p, id), chosen) in groups {
-            if chosen.len() < 2 {
-                continue;
+        let groups: Vec<((usize, u32), Vec<usize>)> = groups.into_iter().collect();
+        // Pods free of every count (no constraint, in no group) may also leave their
+        // claims' requirement set for the broadest set of their pool, its hub, when that set
+        // asks nothing of them the pods' own requirements do not: the greedy pass leaves
+        // them wherever there was room, while the nodes the hub's hostname-counted pods need
+        // (one each, under anti-affinity) are often the ones with room to fill. Per pool,
+        // that plan and the one keeping every pod in its set are both packed, and the cheaper
+        // kept.
+        let mut donated = vec![false; self.snapshot.pods.len()];
+        let mut hub_of: BTreeMap<usize, (u32, Vec<usize>)> = BTreeMap::new();
+        for (p, hub) in self.hubs(&groups) {
+            let hub_reqs = self.reqs.get(hub).clone();
+            let mut extra = Vec::new();
+            for ((q, id), chosen) in &groups {
+                if *q != p || *id == hub {
+                    continue;
+                }
+                for &i in chosen {
+                    for &m in &self.claims[i].pods {
+                        let c = class_of[m];
+                        if self.free_rider[c]
+                            && self.classes[c].host_ports.is_empty()
+                            && self.admits(&hub_reqs, c)
+                        {
+                            donated[m] = true;
+                            extra.push(m);
+                        }
+                    }
+                }
             }
+            if !extra.is_empty() {
+                hub_of.insert(p, (hub, extra));
+            }
+        }
+        let kept = vec![false; self.snapshot.pods.len()];
+        // Per group of claims and plan (0: every pod stays in its set; 1: free pods to the
+        // hub), up to two programs: with pods under hostname-keyed counts held in their
+        // claims' seeds, and with them moving under per-node caps. The caps free those pods
+        // to recombine, but add a resource per group and a shape per combination, which the
+        // packing rounds handle less well; the cheaper plan wins.
+        let mut programs: Vec<((usize, usize), Vec<bool>, Repack)> = Vec::new();
+        // Per group and plan, whether it is packed again at all, and whether it had to be.
+        let mut involved = vec![[false; 2]; groups.len()];
+        let mut empty = vec![false; groups.len()];
+        for (g, ((p, id), chosen)) in groups.iter().enumerate() {
+            let (p, id) = (*p, *id);
+            let hub = hub_of.get(&p);
+            let gives = hub.is_some_and(|(h, _)| *h != id)
+                && chosen
+                    .iter()
+                    .any(|&i| self.claims[i].pods.iter().any(|&m| donated[m]));
+            let takes = hub
+                .filter(|(h, _)| *h == id)
+                .map(|(_, extra)| extra.as_slice());
+            let moves = gives || takes.is_some();
+            involved[g] = [chosen.len() >= 2, moves];
             // Which classes move freely under this requirement set.
             let reqs = self.reqs.get(id);
             let movable_by = |keys: &[Option<BTreeSet<String>>]| -> Vec<bool> {
@@ -1071,24 +1117,49 @@ impl<'a> Solve<'a> {
                     .collect()
             };
             let held = movable_by(&held_keys);
-            let freed = capped_keys.as_deref().map(movable_by);
-            let group = chosen_of.len();
-            if let Some(repack) = self.repack(p, id, &chosen, &class_of, &held, &no_slots) {
-                programs.push((group, held.clone(), repack));
+            let freed = capped_keys
+                .as_deref()
+                .map(movable_by)
+                .filter(|f| *f != held);
+            if gives
+                && chosen
+                    .iter()
+                    .all(|&i| self.claims[i].pods.iter().all(|&m| donated[m]))
+            {
+                // Every pod leaves: the group's plan-1 packing is no claim at all.
+                empty[g] = true;
             }
-            if let Some(freed) = freed.filter(|f| *f != held) {
-                if let Some(repack) = self.repack(p, id, &chosen, &class_of, &freed, &slots) {
-                    if repack.shapes.len() <= CAPPED_SHAPES {
-                        programs.push((group, freed, repack));
+            for (plan, &packed) in involved[g].iter().enumerate() {
+                if !packed || (plan == 1 && empty[g]) {
+                    continue;
+                }
+                let batch = Batch {
+                    chosen,
+                    left: if plan == 1 { &donated } else { &kept },
+                    extra: if plan == 1 { takes.unwrap_or(&[]) } else { &[] },
+                };
+                // Where pods move to or from the hub, the plan keeping them is packed too
+                // only while small: on larger programs the move has not lost in our
+                // measurements, and packing both costs half as much again.
+                let small = |repack: &Repack| repack.shapes.len() <= SMALL_PROGRAM_SHAPES;
+                if let Some(repack) = self.repack(p, id, &batch, &class_of, &held, &no_slots) {
+                    if plan == 1 || !moves || small(&repack) {
+                        programs.push(((g, plan), held.clone(), repack));
+                    }
+                }
+                if let Some(freed) = &freed {
+                    if let Some(repack) = self.repack(p, id, &batch, &class_of, freed, &slots) {
+                        if small(&repack) {
+                            programs.push(((g, plan), freed.clone(), repack));
+                        }
                     }
                 }
             }
-            chosen_of.push(chosen);
         }
         let packings = pack_all(&programs, repack_workers(&programs));
-        // Per group, the cheapest repacked claims found, if cheaper than the claims now.
-        let mut best: Vec<Option<(f64, Vec<Claim>)>> = (0..chosen_of.len()).map(|_| None).collect();
-        for ((group, movable, repack), nodes) in programs.iter().zip(packings) {
+        // Per group and plan, the cheapest repacked claims found.
+        let mut best: Vec<[Option<Priced>; 2]> = (0..groups.len()).map(|_| [None, None]).collect();
+        for (((g, plan), movable, repack), nodes) in programs.iter().zip(packings) {
             let Some(nodes) = nodes else {
                 continue;
             };
@@ -1096,18 +1167,67 @@ impl<'a> Solve<'a> {
                 continue;
             };
             let new: f64 = claims.iter().map(|c| self.price_of(c)).sum();
-            let old: f64 = match &best[*group] {
-                Some((price, _)) => *price,
-                None => chosen_of[*group].iter().map(|&i| self.claim_price(i)).sum(),
+            if best[*g][*plan]
+                .as_ref()
+                .is_none_or(|(old, _)| new < *old * (1.0 - 1e-9))
+            {
+                best[*g][*plan] = Some((new, claims));
+            }
+        }
+        for g in 0..groups.len() {
+            if empty[g] {
+                best[g][1] = Some((0.0, Vec::new()));
+            }
+        }
+        // Per pool, plan 0 takes each group's packing where it is cheaper than its claims;
+        // plan 1 needs every group it moves pods of or to packed, and is taken when cheaper
+        // than plan 0 over the pool.
+        let now: Vec<f64> = groups
+            .iter()
+            .map(|(_, chosen)| chosen.iter().map(|&i| self.claim_price(i)).sum())
+            .collect();
+        let plain = |g: usize| -> f64 {
+            best[g][0]
+                .as_ref()
+                .map_or(now[g], |(price, _)| price.min(now[g]))
+        };
+        let mut take = vec![None; groups.len()];
+        for &p in hub_of.keys() {
+            let members: Vec<usize> = (0..groups.len()).filter(|&g| groups[g].0 .0 == p).collect();
+            let ready = members
+                .iter()
+                .all(|&g| !involved[g][1] || best[g][1].is_some());
+            let cost = |plan: usize| -> f64 {
+                members
+                    .iter()
+                    .map(|&g| match (plan, &best[g][1]) {
+                        (1, Some((price, _))) if involved[g][1] => *price,
+                        _ => plain(g),
+                    })
+                    .sum()
             };
-            if new < old * (1.0 - 1e-9) {
-                best[*group] = Some((new, claims));
+            if ready && cost(1) < cost(0) * (1.0 - 1e-9) {
+                for &g in &members {
+                    if involved[g][1] {
+                        take[g] = Some(1);
+                    }
+                }
             }
         }
         let mut gone = vec![false; self.claims.len()];
         let mut added: Vec<Claim> = Vec::new();
-        for (chosen, found) in chosen_of.iter().zip(best) {
-            if let Some((_, claims)) = found {
+        for (g, (_, chosen)) in groups.iter().enumerate() {
+            let plan = match take[g] {
+                Some(plan) => plan,
+                None if best[g][0]
+                    .as_ref()
+                    .is_some_and(|(price, _)| *price < now[g] * (1.0 - 1e-9)) =>
+                {
+                    0
+                }
+                None => continue,
+            };
+            if let Some((_, claims)) = best[g][plan].take() {
                 for &i in chosen {
                     gone[i] = true;
                 }
@@ -1125,25 +1245,58 @@ impl<'a> Solve<'a> {
         self.claims.extend(added);
     }
 
-    /// New claims of pool `p` under requirement set `id` for the pods of claims `chosen`
-    /// (pods of `movable` classes one by one, the rest of a claim as its seed), from
+    /// Per pool with claims under more than one requirement set in `groups`, its hub: the
+    /// set of fewest requirements (the broadest), then of most claims, then first interned.
+    fn hubs(&self, groups: &[((usize, u32), Vec<usize>)]) -> Vec<(usize, u32)> {
+        let mut by_pool: BTreeMap<usize, Vec<(usize, usize, u32)>> = BTreeMap::new();
+        for ((p, id), chosen) in groups {
+            let keys = self.reqs.get(*id).iter().count();
+            by_pool
+                .entry(*p)
+                .or_default()
+                .push((keys, usize::MAX - chosen.len(), *id));
+        }
+        by_pool
+            .into_iter()
+            .filter(|(_, sets)| sets.len() > 1)
+            .filter_map(|(p, sets)| sets.into_iter().min().map(|(_, _, id)| (p, id)))
+            .collect()
+    }
+
+    /// Whether a claim under `reqs` suits class `c`'s pods as their own requirements ask:
+    /// adding those requirements narrows nothing.
+    fn admits(&self, reqs: &Requirements, c: usize) -> bool {
+        let mut merged = reqs.clone();
+        merged.add_all(&self.classes[c].alternatives[0].reqs);
+        merged == *reqs
+    }
+
+    /// New claims of pool `p` under requirement set `id` for the pods of `batch` (pods of
+    /// `movable` classes one by one, the rest of a claim as its seed), from
     /// [`bound::pattern_packing`]; `None` when a packing cannot be listed. `slots` lists per
     /// class the capped groups its pods take a place of and the places per node.
     fn repack(
         &mut self,
         p: usize,
         id: u32,
-        chosen: &[usize],
+        batch: &Batch,
         class_of: &[usize],
         movable: &[bool],
         slots: &[Vec<(usize, i64)>],
     ) -> Option<Repack> {
         let d = self.dims.len();
+        let chosen = batch.chosen;
+        // Every pod to place: the claims' pods but those that leave, and those that join.
+        let pods: Vec<usize> = chosen
+            .iter()
+            .flat_map(|&i| self.claims[i].pods.iter().copied())
+            .filter(|&m| !batch.left[m])
+            .chain(batch.extra.iter().copied())
+            .collect();
         // The capped groups some pod here takes a place of: one more resource each, after
         // the seed slot, with the group's cap as every node's room.
-        let mut capped: Vec<(usize, i64)> = chosen
+        let mut capped: Vec<(usize, i64)> = pods
             .iter()
-            .flat_map(|&i| self.claims[i].pods.iter())
             .flat_map(|&m| slots[class_of[m]].iter().copied())
             .collect();
         capped.sort_unstable();
@@ -1159,20 +1312,18 @@ impl<'a> Solve<'a> {
         let admitted = self.admitted(p, id)?;
         // The types each class may use here: its own mask within the set's.
         let mut allowed: BTreeMap<usize, Vec<bool>> = BTreeMap::new();
-        for &i in chosen {
-            for k in 0..self.claims[i].pods.len() {
-                let c = class_of[self.claims[i].pods[k]];
-                if let std::collections::btree_map::Entry::Vacant(e) = allowed.entry(c) {
-                    let reqs_id = self.classes[c].alternatives[0].reqs_id;
-                    let mask = self.mask(p, c, 0, reqs_id)?;
-                    e.insert(
-                        mask.ok
-                            .iter()
-                            .zip(&admitted.ok)
-                            .map(|(&a, &b)| a && b)
-                            .collect(),
-                    );
-                }
+        for &m in &pods {
+            let c = class_of[m];
+            if let std::collections::btree_map::Entry::Vacant(e) = allowed.entry(c) {
+                let reqs_id = self.classes[c].alternatives[0].reqs_id;
+                let mask = self.mask(p, c, 0, reqs_id)?;
+                e.insert(
+                    mask.ok
+                        .iter()
+                        .zip(&admitted.ok)
+                        .map(|(&a, &b)| a && b)
+                        .collect(),
+                );
             }
         }
         // Units to place: a movable pod, or a claim's seed. Units of equal requests and types
@@ -1193,7 +1344,7 @@ impl<'a> Solve<'a> {
         for &i in chosen {
             let mut seed_req = vec![0i64; width];
             let mut seed_classes: Vec<usize> = Vec::new();
-            for &m in &self.claims[i].pods {
+            for &m in self.claims[i].pods.iter().filter(|&&m| !batch.left[m]) {
                 let c = class_of[m];
                 if movable[c] {
                     lone.entry(c).or_default().push(Unit::Pod(m));
@@ -1211,6 +1362,9 @@ impl<'a> Solve<'a> {
                     .or_default()
                     .push(Unit::Seed(i));
             }
+        }
+        for &m in batch.extra {
+            lone.entry(class_of[m]).or_default().push(Unit::Pod(m));
         }
         for (c, pods) in lone {
             let mut req = self.classes[c].req.clone();
@@ -3464,6 +3618,17 @@ const PARALLEL_WORK: usize = 20_000;
 
 /// One group's cutting-stock program for the repack: pool, requirement set, shapes, the
 /// types they may use (pool positions) and the units of each shape.
+/// New claims and what they cost together.
+type Priced = (f64, Vec<Claim>);
+
+/// The pods a repack program places: those of claims `chosen` but the ones flagged in
+/// `left` (by pod index), and the pods `extra` from claims of other requirement sets.
+struct Batch<'x> {
+    chosen: &'x [usize],
+    left: &'x [bool],
+    extra: &'x [usize],
+}
+
 struct Repack {
     pool: usize,
     reqs_id: u32,
@@ -3472,12 +3637,13 @@ struct Repack {
     lists: Vec<Vec<Unit>>,
 }
 
-/// The capped program of a group of claims (see [`Solve::pattern_alternative`]) is packed only
-/// up to this many shapes: each capped group is a resource of its own and each combination of
-/// groups a shape, and the exact rounds over them grow fast (60 shapes at 300 pods of
-/// Karpenter's mix cost about 200 ms), while below this the caps cut small plans' cost most
-/// (100 pods of Karpenter's mix: 4% cheaper).
-const CAPPED_SHAPES: usize = 40;
+/// Programs [`Solve::pattern_alternative`] packs only while small, up to this many shapes: the
+/// capped program of a group of claims, and the plan keeping pods in their requirement set
+/// where they could move to the hub. Each capped group is a resource of its own and each
+/// combination of groups a shape, and the exact rounds over them grow fast (60 shapes at 300
+/// pods of Karpenter's mix cost about 200 ms), while below this the caps cut small plans' cost
+/// most (100 pods of Karpenter's mix: 4% cheaper).
+const SMALL_PROGRAM_SHAPES: usize = 40;
 
 /// How many threads to pack `programs` on: as many as the machine offers, up to one per
 /// program, but one when the work is small, as starting threads costs tens of microseconds
