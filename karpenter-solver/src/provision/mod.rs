@@ -103,8 +103,24 @@ pub(crate) fn provision_in(
     solve.run();
     solve.improve();
     solve.first_fit_alternative();
-    solve.pattern_alternative();
-    Ok(solve.into_plan())
+    // The repack moves pods between new claims only, so the pods the floor is for are known
+    // now: it is solved on a thread of its own while the repack runs.
+    let inputs = solve.claims_bound_inputs();
+    let lower_bound = std::thread::scope(|scope| {
+        let floor = inputs
+            .as_ref()
+            .map(|inputs| scope.spawn(move || inputs.floor()));
+        solve.pattern_alternative();
+        floor.map_or(Some(0.0), |h| h.join().ok())
+    });
+    // A panic in the bound's thread is a bug; the floor is then worked out here again, where
+    // it reaches the caller's guard as any other would.
+    let lower_bound = match (lower_bound, &inputs) {
+        (Some(floor), _) => floor,
+        (None, Some(inputs)) => inputs.floor(),
+        (None, None) => 0.0,
+    };
+    Ok(solve.into_plan(lower_bound))
 }
 
 /// The lower bound alone for the pods `pods` of `snapshot` (indices, ascending; the pending
@@ -3268,7 +3284,7 @@ impl<'a> Solve<'a> {
         reasons.join("; ")
     }
 
-    fn into_plan(mut self) -> Plan {
+    fn into_plan(mut self, lower_bound: f64) -> Plan {
         let pods = &self.snapshot.pods;
         let key = |i: usize| pods[i].key();
         let mut unschedulable = Vec::new();
@@ -3309,7 +3325,6 @@ impl<'a> Solve<'a> {
         let mut counters: HashMap<usize, usize> = HashMap::new();
         let mut node_claims = Vec::with_capacity(self.claims.len());
         let mut reserved = reservations_for_output(&self);
-        let mut lower_bound = 0.0;
         let cacheable = !self.has_reserved.iter().any(|&r| r);
         let mut cache = OutputCache::default();
         for claim in &self.claims {
@@ -3322,9 +3337,6 @@ impl<'a> Solve<'a> {
         let total_price = node_claims
             .iter()
             .fold(0.0, |acc, c: &NewNodeClaim| acc + c.price);
-        if !self.claims.is_empty() {
-            lower_bound = self.lower_bound();
-        }
         let warnings = std::mem::take(&mut self.warnings);
         Plan {
             node_claims,
@@ -3505,7 +3517,11 @@ impl<'a> Solve<'a> {
     /// resource, a node of type t holding pods that request r of it costs at least
     /// r × (price_t / room_t), so the sum over pods of their request times the lowest such rate
     /// among the types they could use bounds every packing from below.
-    fn lower_bound(&mut self) -> f64 {
+    /// The floor's inputs for the pods on new claims; `None` when there are none.
+    fn claims_bound_inputs(&mut self) -> Option<BoundInputs> {
+        if self.claims.is_empty() {
+            return None;
+        }
         let mut on_claims: HashMap<usize, usize> = HashMap::new();
         let mut member_class: HashMap<usize, usize> = HashMap::new();
         for (c, class) in self.classes.iter().enumerate() {
@@ -3520,11 +3536,16 @@ impl<'a> Solve<'a> {
         }
         let mut classes: Vec<(usize, usize)> = on_claims.into_iter().collect();
         classes.sort_unstable();
-        self.bound_of(classes)
+        Some(self.bound_inputs(classes))
     }
 
     /// The floor for `count` pods of each listed class `(class, count)` on new capacity.
     fn bound_of(&mut self, classes: Vec<(usize, usize)>) -> f64 {
+        self.bound_inputs(classes).floor()
+    }
+
+    /// What [`Solve::bound_of`] works the floor out from.
+    fn bound_inputs(&mut self, classes: Vec<(usize, usize)>) -> BoundInputs {
         let d = self.dims.len();
         let mut totals = vec![0.0f64; d];
         let mut shapes: BTreeMap<(Vec<i64>, BTreeSet<usize>), usize> = BTreeMap::new();
@@ -3603,21 +3624,39 @@ impl<'a> Solve<'a> {
             .into_iter()
             .map(|((req, types), count)| bound::Shape { req, count, types })
             .collect();
-        // All are floors; the assignment relaxation is usually the highest.
-        let assignment = bound::assignment_bound(&shapes, &bound_types)
-            .max(bound::one_node_bound(&shapes, &bound_types))
-            .max(bound::pattern_bound(&shapes, &bound_types));
-        bound::lp_bound(&shapes, &bound_types)
+        BoundInputs {
+            per_resource,
+            shapes,
+            types: bound_types,
+        }
+    }
+}
+
+/// The pods' shapes and the types they may use, with the per-resource floor already summed:
+/// plain data, so the floor can be solved away from the solve's shared state.
+struct BoundInputs {
+    per_resource: f64,
+    shapes: Vec<bound::Shape>,
+    types: BTreeMap<usize, bound::BoundType>,
+}
+
+impl BoundInputs {
+    /// The highest of the floors.
+    fn floor(&self) -> f64 {
+        let (shapes, types) = (&self.shapes, &self.types);
+        // All are floors; the configuration relaxation is usually the highest.
+        let assignment = bound::assignment_bound(shapes, types)
+            .max(bound::one_node_bound(shapes, types))
+            .max(bound::pattern_bound(shapes, types));
+        bound::lp_bound(shapes, types)
             .into_iter()
-            .fold(per_resource.max(assignment), f64::max)
+            .fold(self.per_resource.max(assignment), f64::max)
     }
 }
 
 /// Types times shapes over a repack's programs below which they are packed on one thread.
 const PARALLEL_WORK: usize = 20_000;
 
-/// One group's cutting-stock program for the repack: pool, requirement set, shapes, the
-/// types they may use (pool positions) and the units of each shape.
 /// New claims and what they cost together.
 type Priced = (f64, Vec<Claim>);
 
@@ -3629,6 +3668,8 @@ struct Batch<'x> {
     extra: &'x [usize],
 }
 
+/// One group's cutting-stock program for the repack: pool, requirement set, shapes, the
+/// types they may use (pool positions) and the units of each shape.
 struct Repack {
     pool: usize,
     reqs_id: u32,
