@@ -1066,7 +1066,8 @@ impl<'a> Solve<'a> {
         // asks nothing of them the pods' own requirements do not: the greedy pass leaves
         // them wherever there was room, while the nodes the hub's hostname-counted pods need
         // (one each, under anti-affinity) are often the ones with room to fill. Per pool,
-        // that plan and the one keeping every pod in its set are both packed, and the cheaper
+        // that plan is packed, and the one keeping every pod in its set where its programs
+        // are small (elsewhere the move has not lost in our measurements); the cheaper is
         // kept.
         let mut donated = vec![false; self.snapshot.pods.len()];
         let mut hub_of: BTreeMap<usize, (u32, Vec<usize>)> = BTreeMap::new();
@@ -1101,7 +1102,8 @@ impl<'a> Solve<'a> {
         // to recombine, but add a resource per group and a shape per combination, which the
         // packing rounds handle less well; the cheaper plan wins.
         let mut programs: Vec<((usize, usize), Vec<bool>, Repack)> = Vec::new();
-        // Per group and plan, whether it is packed again at all, and whether it had to be.
+        // Per group and plan, whether the plan packs the group again; per group, whether the
+        // hub plan leaves it no pod at all.
         let mut involved = vec![[false; 2]; groups.len()];
         let mut empty = vec![false; groups.len()];
         for (g, ((p, id), chosen)) in groups.iter().enumerate() {
