@@ -1093,6 +1093,12 @@ impl PatternProblem {
                 v
             })
             .collect();
+        // Each item's charge above what its room costs at prices `w`: the same at every node
+        // of the search.
+        let over: Vec<f64> = items
+            .iter()
+            .map(|&s| pi[s] - self.req[s].iter().zip(w).map(|(q, x)| q * x).sum::<f64>())
+            .collect();
         let mut search = Knapsack {
             problem: self,
             t,
@@ -1100,6 +1106,7 @@ impl PatternProblem {
             items: &items,
             by_dim: &by_dim,
             w,
+            over: &over,
             counts: vec![0.0; items.len()],
             fits: Vec::with_capacity(items.len()),
             floor,
@@ -1134,6 +1141,8 @@ struct Knapsack<'a> {
     by_dim: &'a [Vec<usize>],
     /// Resource prices for the dual part of [`Knapsack::ceiling`].
     w: &'a [f64],
+    /// Per item, its charge less its requests priced at `w`.
+    over: &'a [f64],
     counts: Vec<f64>,
     /// Scratch for [`Knapsack::ceiling`].
     fits: Vec<f64>,
@@ -1176,14 +1185,7 @@ impl Knapsack<'_> {
     /// [`Knapsack::ceiling`] given how many of each item fit.
     fn ceiling_with(&self, from: usize, left: &[f64], fits: &[f64]) -> f64 {
         let mut dual: f64 = left.iter().zip(self.w).map(|(l, x)| l * x).sum();
-        for (i, &most) in fits.iter().enumerate().skip(from) {
-            let s = self.items[i];
-            let over = self.pi[s]
-                - self.problem.req[s]
-                    .iter()
-                    .zip(self.w)
-                    .map(|(q, x)| q * x)
-                    .sum::<f64>();
+        for (&most, &over) in fits.iter().zip(self.over).skip(from) {
             if over > 0.0 {
                 dual += most * over;
             }
