@@ -104,21 +104,25 @@ pub(crate) fn provision_in(
     solve.improve();
     solve.first_fit_alternative();
     // The repack moves pods between new claims only, so the pods the floor is for are known
-    // now: it is solved on a thread of its own while the repack runs.
+    // now: a large floor is solved on a thread of its own while the repack runs (a small one
+    // is not worth a thread's start).
     let inputs = solve.claims_bound_inputs();
-    let lower_bound = std::thread::scope(|scope| {
-        let floor = inputs
-            .as_ref()
-            .map(|inputs| scope.spawn(move || inputs.floor()));
-        solve.pattern_alternative();
-        floor.map_or(Some(0.0), |h| h.join().ok())
-    });
-    // A panic in the bound's thread is a bug; the floor is then worked out here again, where
-    // it reaches the caller's guard as any other would.
-    let lower_bound = match (lower_bound, &inputs) {
-        (Some(floor), _) => floor,
-        (None, Some(inputs)) => inputs.floor(),
-        (None, None) => 0.0,
+    let lower_bound = match &inputs {
+        None => 0.0,
+        Some(inputs) if inputs.work() < PARALLEL_WORK => {
+            solve.pattern_alternative();
+            inputs.floor()
+        }
+        Some(inputs) => {
+            let floor = std::thread::scope(|scope| {
+                let floor = scope.spawn(|| inputs.floor());
+                solve.pattern_alternative();
+                floor.join().ok()
+            });
+            // A panic in the bound's thread is a bug; the floor is then worked out here
+            // again, where it reaches the caller's guard as any other would.
+            floor.unwrap_or_else(|| inputs.floor())
+        }
     };
     Ok(solve.into_plan(lower_bound))
 }
@@ -3643,6 +3647,11 @@ struct BoundInputs {
 }
 
 impl BoundInputs {
+    /// Types times shapes: what each round of the configuration program goes over.
+    fn work(&self) -> usize {
+        self.shapes.len() * self.types.len()
+    }
+
     /// The highest of the floors.
     fn floor(&self) -> f64 {
         let (shapes, types) = (&self.shapes, &self.types);
@@ -3656,7 +3665,8 @@ impl BoundInputs {
     }
 }
 
-/// Types times shapes over a repack's programs below which they are packed on one thread.
+/// Types times shapes over a repack's programs below which they are packed on one thread, and
+/// of a floor below which it is solved on the solve's own.
 const PARALLEL_WORK: usize = 20_000;
 
 /// New claims and what they cost together.
