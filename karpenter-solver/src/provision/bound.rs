@@ -332,6 +332,19 @@ struct Rounds {
     exact_total: usize,
 }
 
+impl Rounds {
+    /// The bound's rounds: no slack, so exact rounds run until no packing beats its price
+    /// (or the caps).
+    fn to_the_end(exact: bool) -> Rounds {
+        Rounds {
+            exact,
+            slack: 0.0,
+            total: PATTERN_ROUNDS,
+            exact_total: EXACT_ROUNDS,
+        }
+    }
+}
+
 /// Packings added per round of [`pattern_bound`]: the most violated ones.
 const PATTERNS_PER_ROUND: usize = 64;
 
@@ -361,13 +374,7 @@ pub(crate) fn pattern_bound(shapes: &[Shape], types: &BTreeMap<usize, BoundType>
     if problem.too_big(PATTERN_WORK) {
         return 0.0;
     }
-    let rounds = Rounds {
-        exact: true,
-        slack: 0.0,
-        total: PATTERN_ROUNDS,
-        exact_total: EXACT_ROUNDS,
-    };
-    problem.solve(rounds).floor.max(0.0) * (1.0 - 1e-7)
+    problem.solve(Rounds::to_the_end(true)).floor.max(0.0) * (1.0 - 1e-7)
 }
 
 /// What [`PatternProblem::solve`] found: the floor, every packing its program holds (type and
@@ -420,12 +427,7 @@ pub(crate) fn pattern_packing(
             exact_total: EXACT_PACKING_ROUNDS,
         }
     } else {
-        Rounds {
-            exact,
-            slack: 0.0,
-            total: PATTERN_ROUNDS,
-            exact_total: EXACT_ROUNDS,
-        }
+        Rounds::to_the_end(exact)
     };
     let solution = problem.solve(rounds);
     let mut left = problem.count.clone();
@@ -805,9 +807,8 @@ impl PatternProblem {
                     // settles most of the rest, and its rounding finds most of what greedy
                     // missed; the search takes the few it leaves open, and where that
                     // outgrows its budget the relaxation's bound stands.
-                    let over = sought;
                     let quick = self.dual_bound(t, &pi, &prices[t]);
-                    if quick <= over {
+                    if quick <= sought {
                         rho = rho.max(quick / self.price[t]);
                         continue;
                     }
@@ -815,16 +816,16 @@ impl PatternProblem {
                     else {
                         break 'rounds;
                     };
-                    if upper <= over {
+                    if upper <= sought {
                         rho = rho.max(upper / self.price[t]);
                         continue;
                     }
                     let rounded_gain: f64 = rounded.iter().zip(&pi).map(|(a, p)| a * p).sum();
-                    if rounded_gain > over {
+                    if rounded_gain > sought {
                         unknown.push(t);
                         rounded
                     } else {
-                        match self.knapsack_exact(t, &pi, over, &prices[t]) {
+                        match self.knapsack_exact(t, &pi, sought, &prices[t]) {
                             Some(None) => continue,
                             Some(Some(found)) => {
                                 unknown.push(t);
@@ -838,7 +839,7 @@ impl PatternProblem {
                     }
                 };
                 let gain: f64 = packing.iter().zip(&pi).map(|(a, p)| a * p).sum();
-                if gain > self.price[t] * (1.0 + 1e-9) {
+                if gain > over {
                     cuts.push((gain / self.price[t], packing, t));
                 }
             }

@@ -1179,8 +1179,11 @@ impl<'a> Solve<'a> {
             }
         }
         let packings = pack_all(&programs, repack_workers(&programs));
-        // Per group and plan, the cheapest repacked claims found.
-        let mut best: Vec<[Option<Priced>; 2]> = (0..groups.len()).map(|_| [None, None]).collect();
+        // Per group and plan, the cheapest repacked claims found; a group the hub plan
+        // empties needs no program there.
+        let mut best: Vec<[Option<Priced>; 2]> = (0..groups.len())
+            .map(|g| [None, empty[g].then(|| (0.0, Vec::new()))])
+            .collect();
         for (((g, plan), movable, repack), nodes) in programs.iter().zip(packings) {
             let Some(nodes) = nodes else {
                 continue;
@@ -1194,11 +1197,6 @@ impl<'a> Solve<'a> {
                 .is_none_or(|(old, _)| new < *old * (1.0 - 1e-9))
             {
                 best[*g][*plan] = Some((new, claims));
-            }
-        }
-        for g in 0..groups.len() {
-            if empty[g] {
-                best[g][1] = Some((0.0, Vec::new()));
             }
         }
         // Per pool, plan 0 takes each group's packing where it is cheaper than its claims;
@@ -1270,13 +1268,14 @@ impl<'a> Solve<'a> {
     /// Per pool with claims under more than one requirement set in `groups`, its hub: the
     /// set of fewest requirements (the broadest), then of most claims, then first interned.
     fn hubs(&self, groups: &[((usize, u32), Vec<usize>)]) -> Vec<(usize, u32)> {
-        let mut by_pool: BTreeMap<usize, Vec<(usize, usize, u32)>> = BTreeMap::new();
+        let mut by_pool: BTreeMap<usize, Vec<(usize, std::cmp::Reverse<usize>, u32)>> =
+            BTreeMap::new();
         for ((p, id), chosen) in groups {
             let keys = self.reqs.get(*id).iter().count();
             by_pool
                 .entry(*p)
                 .or_default()
-                .push((keys, usize::MAX - chosen.len(), *id));
+                .push((keys, std::cmp::Reverse(chosen.len()), *id));
         }
         by_pool
             .into_iter()
@@ -1516,8 +1515,11 @@ impl<'a> Solve<'a> {
         Some(claims)
     }
 
-    /// The group counts and hostname repulsions of a new node holding pods `members`, as
-    /// [`Solve::record`] keeps them for a claim.
+    /// The group counts and hostname repulsions of a new node holding pods `members`. Every
+    /// member counts in each group it belongs to, whatever the group's node filter (where
+    /// [`Solve::record`] skips places the filter excludes): an overcount at worst, so any
+    /// later check against it stays on the safe side. Nothing places pods after the repack
+    /// today; the counts are kept true to the claim's pods rather than a seed's.
     fn node_topology(&self, members: &[usize], class_of: &[usize]) -> NodeTopology {
         let mut topo = NodeTopology::new(self.topo.groups.len());
         for &m in members {
@@ -3519,11 +3521,8 @@ impl<'a> Solve<'a> {
         }
     }
 
-    /// A floor on the price of new capacity for the pods placed on new claims: for any
-    /// resource, a node of type t holding pods that request r of it costs at least
-    /// r × (price_t / room_t), so the sum over pods of their request times the lowest such rate
-    /// among the types they could use bounds every packing from below.
-    /// The floor's inputs for the pods on new claims; `None` when there are none.
+    /// The inputs of the floor on the price of new capacity for the pods placed on new
+    /// claims (see [`BoundInputs::floor`]); `None` when there are none.
     fn claims_bound_inputs(&mut self) -> Option<BoundInputs> {
         if self.claims.is_empty() {
             return None;
@@ -3652,7 +3651,10 @@ impl BoundInputs {
         self.shapes.len() * self.types.len()
     }
 
-    /// The highest of the floors.
+    /// The highest of the floors: per resource (a node of type t holding pods that request r
+    /// of it costs at least r × price_t / room_t, so each pod's request at the lowest such
+    /// rate among its types, summed), the linear, assignment, one-node and configuration
+    /// relaxations.
     fn floor(&self) -> f64 {
         let (shapes, types) = (&self.shapes, &self.types);
         // All are floors; the configuration relaxation is usually the highest.
