@@ -284,8 +284,9 @@ pub(crate) fn one_node_bound(shapes: &[Shape], types: &BTreeMap<usize, BoundType
 /// Karpenter's mix), where a 400-type catalog priced linearly in size would take a second.
 const PATTERN_WORK: usize = 5_000;
 
-/// [`pattern_packing`]'s cap on types × shapes: higher than the bound's, as packings need
-/// no proof and so no exact rounds over many shapes.
+/// [`pattern_packing`]'s cap on types × shapes, past which its program keeps fewer types
+/// (see [`PatternProblem::new`]): higher than the bound's, as packings need no proof and so
+/// no exact rounds over many shapes.
 const PACKING_WORK: usize = 12_000;
 
 /// Rounds of pattern generation in [`pattern_bound`]: each adds a few packings and tightens
@@ -294,7 +295,7 @@ const PATTERN_ROUNDS: usize = 40;
 
 /// [`pattern_packing`] declines programs of more shapes than this: the solver's work grows
 /// with their square, and the greedy packing it would replace is already fair there.
-const PACKING_SHAPES: usize = 120;
+pub(crate) const PACKING_SHAPES: usize = 120;
 
 /// [`pattern_packing`] searches packings exactly, as the bound does, up to this many shapes.
 const EXACT_PACKING_SHAPES: usize = 120;
@@ -368,7 +369,7 @@ const PATTERNS_PER_ROUND: usize = 64;
 /// resources folded into one with fixed weights, pods taken fractionally), an upper bound on
 /// the best packing that needs no search.
 pub(crate) fn pattern_bound(shapes: &[Shape], types: &BTreeMap<usize, BoundType>) -> f64 {
-    let Some(problem) = PatternProblem::new(shapes, types, true) else {
+    let Some(problem) = PatternProblem::new(shapes, types, true, false) else {
         return 0.0;
     };
     if problem.too_big(PATTERN_WORK) {
@@ -406,9 +407,11 @@ pub(crate) fn pattern_packing(
     if shapes.len() > PACKING_SHAPES {
         return None;
     }
-    let problem = PatternProblem::new(shapes, types, false)?;
+    // Types are narrowed only where the full program is too big: elsewhere every
+    // undominated type stays, as the greedy fills may pack a larger one better.
+    let mut problem = PatternProblem::new(shapes, types, false, false)?;
     if problem.too_big(PACKING_WORK) {
-        return None;
+        problem = PatternProblem::new(shapes, types, false, true)?;
     }
     if (0..problem.req.len()).any(|s| (0..problem.price.len()).all(|t| problem.most[t][s] == 0.0)) {
         return None;
@@ -552,6 +555,12 @@ pub(crate) fn pattern_packing(
     Some(nodes)
 }
 
+/// Keeps the items of `list` whose flag in `keep` is set.
+fn retain_flagged<T>(list: &mut Vec<T>, keep: &[bool]) {
+    let mut flags = keep.iter();
+    list.retain(|_| flags.next().copied().unwrap_or(false));
+}
+
 /// A packing's nonzero entries, as [`Cover`] takes a column.
 fn sparse(packing: &[f64]) -> Vec<(usize, f64)> {
     packing
@@ -584,13 +593,23 @@ impl PatternProblem {
     /// The program over `shapes` and `types`. With `merge`, shapes of equal requests merge,
     /// each allowed the types any of them is: a relaxation (every packing stays a packing),
     /// so still a floor, over far fewer rows; packings for real pods keep them apart.
+    ///
+    /// With `narrow` (packings only, never the floor), types are compared by their room
+    /// capped at the whole demand, as no packing takes more: a type no larger than a cheaper
+    /// one up to that cap holds no packing the cheaper one does not. On a catalog priced
+    /// linearly in size, where every type is undominated by its full room, this leaves a
+    /// small program the types up to its pods' size. Where types times shapes still pass
+    /// [`PACKING_WORK`], only the cheapest types within it are kept, and for each shape
+    /// none of them holds, the cheapest that does: fewer packings to choose from, but any
+    /// packing found is still one.
     fn new(
         shapes: &[Shape],
         types: &BTreeMap<usize, BoundType>,
         merge: bool,
+        narrow: bool,
     ) -> Option<PatternProblem> {
         let dims = shapes.first()?.req.len();
-        let (_, used) = demand(shapes, dims);
+        let (total, used) = demand(shapes, dims);
         let mut merged: BTreeMap<(&[i64], usize), Shape> = BTreeMap::new();
         for (i, s) in shapes.iter().enumerate().filter(|(_, s)| s.count > 0) {
             let key = (s.req.as_slice(), if merge { 0 } else { i });
@@ -633,8 +652,18 @@ impl PatternProblem {
                 flags
             })
             .collect();
+        // Per type kept, the room it is compared by (capped at the demand when narrowing).
+        let mut capped: Vec<Vec<f64>> = Vec::new();
         for (t, bt) in cands {
             let r: Vec<f64> = used.iter().map(|&d| bt.room[d] as f64).collect();
+            let cap: Vec<f64> = if narrow {
+                used.iter()
+                    .zip(&r)
+                    .map(|(&d, &r)| r.min(total[d]))
+                    .collect()
+            } else {
+                r.clone()
+            };
             let m: Vec<f64> = allowed
                 .iter()
                 .zip(&shapes)
@@ -663,7 +692,7 @@ impl PatternProblem {
             // A type no cheaper than a kept one, with no more room and serving no shape the
             // kept one does not: every packing of it is a packing of the kept one.
             let beaten = (0..price.len()).any(|k| {
-                room[k].iter().zip(&r).all(|(a, b)| a >= b)
+                capped[k].iter().zip(&cap).all(|(a, b)| a >= b)
                     && serves[k]
                         .iter()
                         .zip(&bits)
@@ -673,6 +702,7 @@ impl PatternProblem {
                 continue;
             }
             serves.push(bits);
+            capped.push(cap);
             price.push(bt.price);
             keys.push(t);
             room.push(r);
@@ -680,6 +710,22 @@ impl PatternProblem {
         }
         if price.is_empty() {
             return None;
+        }
+        if narrow && price.len() * req.len() > PACKING_WORK {
+            // Kept types are cheapest first: keep a prefix, and the first type serving each
+            // shape the prefix leaves out.
+            let within = (PACKING_WORK / req.len().max(1)).max(1);
+            let mut keep: Vec<bool> = (0..price.len()).map(|k| k < within).collect();
+            let prefix = within.min(price.len());
+            for s in (0..req.len()).filter(|&s| most[..prefix].iter().all(|m| m[s] == 0.0)) {
+                if let Some(k) = (prefix..price.len()).find(|&k| most[k][s] > 0.0) {
+                    keep[k] = true;
+                }
+            }
+            retain_flagged(&mut price, &keep);
+            retain_flagged(&mut room, &keep);
+            retain_flagged(&mut most, &keep);
+            retain_flagged(&mut keys, &keep);
         }
         let sizes = room
             .iter()
@@ -1389,6 +1435,66 @@ mod tests {
             assert!(cost >= best - 1e-9, "packing {cost} below optimum {best}");
         }
         assert!(checked > 200, "only {checked} feasible cases");
+    }
+
+    /// A catalog priced linearly in size leaves every type undominated by its full room, so
+    /// 400 types times 40 shapes pass the packing's work cap: the program then keeps the
+    /// types up to the pods' size, and the one large type a huge pod needs.
+    #[test]
+    fn a_linearly_priced_catalog_is_narrowed_not_declined() {
+        let types: BTreeMap<usize, BoundType> = (1..=400)
+            .map(|n: i64| {
+                let room = vec![n * 1000, n * 2048];
+                (
+                    n as usize,
+                    BoundType {
+                        room,
+                        price: 0.3 * n as f64,
+                    },
+                )
+            })
+            .collect();
+        let mut rng = Lcg(11);
+        let mut shapes: Vec<Shape> = (0..39)
+            .map(|_| Shape {
+                req: vec![
+                    100 + 50 * rng.below(20) as i64,
+                    128 * (1 + rng.below(30) as i64),
+                ],
+                count: 1 + rng.below(3) as usize,
+                types: types.keys().copied().collect(),
+            })
+            .collect();
+        shapes.push(Shape {
+            req: vec![390_000, 1024],
+            count: 1,
+            types: types.keys().copied().collect(),
+        });
+        let nodes = pattern_packing(&shapes, &types).expect("narrowed, not declined");
+        let mut placed = vec![0usize; shapes.len()];
+        let mut cost = 0.0;
+        for (t, on) in &nodes {
+            let mut pods = vec![0usize; shapes.len()];
+            for &(s, k) in on {
+                pods[s] += k;
+                placed[s] += k;
+            }
+            assert!(
+                fits(&shapes, *t, &types, &pods),
+                "node {t} {on:?} does not fit"
+            );
+            cost += types[t].price;
+        }
+        let counts: Vec<usize> = shapes.iter().map(|s| s.count).collect();
+        assert_eq!(placed, counts, "every pod on exactly one node");
+        let floor = lp_bound(&shapes, &types).expect("the relaxation solves");
+        assert!(
+            cost >= floor - 1e-9,
+            "packing {cost} below the floor {floor}"
+        );
+        // The huge pod needs a type of 390 cpu or more; the small pods fill the rest of it
+        // or a few small types, never a node each.
+        assert!(nodes.len() < 10, "{} nodes", nodes.len());
     }
 
     #[test]

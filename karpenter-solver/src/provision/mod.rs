@@ -1163,21 +1163,36 @@ impl<'a> Solve<'a> {
                 // Where pods move to or from the hub, the plan keeping them is packed too
                 // only while small: on larger programs the move has not lost in our
                 // measurements, and packing both costs half as much again.
-                let small = |repack: &Repack| repack.shapes.len() <= SMALL_PROGRAM_SHAPES;
-                if let Some(repack) = self.repack(p, id, &batch, &class_of, &held, &no_slots) {
-                    if plan == 1 || !moves || small(&repack) {
-                        programs.push(((g, plan), held.clone(), repack));
-                    }
-                }
-                if let Some(freed) = &freed {
-                    if let Some(repack) = self.repack(p, id, &batch, &class_of, freed, &slots) {
-                        if small(&repack) {
-                            programs.push(((g, plan), freed.clone(), repack));
-                        }
+                let held_most = if plan == 1 || !moves {
+                    usize::MAX
+                } else {
+                    SMALL_PROGRAM_SHAPES
+                };
+                let kept_seeds = [(&held, &no_slots, held_most)];
+                let capped = freed.as_ref().map(|f| (f, &slots, SMALL_PROGRAM_SHAPES));
+                for (movable, slots, most) in kept_seeds.into_iter().chain(capped) {
+                    if let Some(repack) =
+                        self.repack(p, id, &batch, &class_of, movable, slots, most)
+                    {
+                        programs.push(((g, plan), movable.clone(), repack));
                     }
                 }
             }
         }
+        // A pool's hub plan is taken only with every group it involves packed: where one
+        // has no program, the pool's other hub programs would be packed for nothing.
+        let mut unready: BTreeSet<usize> = BTreeSet::new();
+        for (g, ((p, _), _)) in groups.iter().enumerate() {
+            if involved[g][1]
+                && !empty[g]
+                && !programs
+                    .iter()
+                    .any(|((h, plan), _, _)| *h == g && *plan == 1)
+            {
+                unready.insert(*p);
+            }
+        }
+        programs.retain(|((g, plan), _, _)| *plan == 0 || !unready.contains(&groups[*g].0 .0));
         let packings = pack_all(&programs, repack_workers(&programs));
         // Per group and plan, the cheapest repacked claims found; a group the hub plan
         // empties needs no program there.
@@ -1294,8 +1309,10 @@ impl<'a> Solve<'a> {
 
     /// New claims of pool `p` under requirement set `id` for the pods of `batch` (pods of
     /// `movable` classes one by one, the rest of a claim as its seed), from
-    /// [`bound::pattern_packing`]; `None` when a packing cannot be listed. `slots` lists per
+    /// [`bound::pattern_packing`]; `None` when a packing cannot be listed, or when it would
+    /// have more than `most_shapes` shapes (the caller would not pack it). `slots` lists per
     /// class the capped groups its pods take a place of and the places per node.
+    #[allow(clippy::too_many_arguments)]
     fn repack(
         &mut self,
         p: usize,
@@ -1304,6 +1321,7 @@ impl<'a> Solve<'a> {
         class_of: &[usize],
         movable: &[bool],
         slots: &[Vec<(usize, i64)>],
+        most_shapes: usize,
     ) -> Option<Repack> {
         let d = self.dims.len();
         let chosen = batch.chosen;
@@ -1349,22 +1367,39 @@ impl<'a> Solve<'a> {
         }
         // Units to place: a movable pod, or a claim's seed. Units of equal requests and types
         // are interchangeable, so they make one shape however many classes they come from.
-        let mut units: BTreeMap<(Vec<i64>, Vec<usize>), Vec<Unit>> = BTreeMap::new();
+        // Type sets are interned by the classes they come from (most seeds repeat a few
+        // combinations), and units keyed by the set's index, so a unit costs one lookup.
         let pool = &self.pools[p];
-        let type_set = |classes: &mut dyn Iterator<Item = usize>| -> Vec<usize> {
+        let mut sets: Vec<Vec<usize>> = Vec::new();
+        let mut set_of: FastMap<Vec<usize>, usize> = FastMap::default();
+        let mut type_set = |classes: &[usize]| -> usize {
+            if let Some(&k) = set_of.get(classes) {
+                return k;
+            }
             let mut ok = vec![true; pool.types.len()];
             for c in classes {
-                for (o, a) in ok.iter_mut().zip(&allowed[&c]) {
+                for (o, a) in ok.iter_mut().zip(&allowed[c]) {
                     *o &= *a;
                 }
             }
-            (0..ok.len()).filter(|&j| ok[j]).collect()
+            let set: Vec<usize> = (0..ok.len()).filter(|&j| ok[j]).collect();
+            // Classes of equal masks give equal sets: one index for both keeps shapes merged.
+            let k = sets.iter().position(|s| *s == set).unwrap_or_else(|| {
+                sets.push(set);
+                sets.len() - 1
+            });
+            set_of.insert(classes.to_vec(), k);
+            k
         };
+        // A shape's key: its requests and the index of its type set.
+        type ShapeKey = (Vec<i64>, usize);
+        let mut units: FastMap<ShapeKey, Vec<Unit>> = FastMap::default();
         // Movable pods by class first: a shape key is worked out once per class.
         let mut lone: BTreeMap<usize, Vec<Unit>> = BTreeMap::new();
+        let mut seed_classes: Vec<usize> = Vec::new();
         for &i in chosen {
             let mut seed_req = vec![0i64; width];
-            let mut seed_classes: Vec<usize> = Vec::new();
+            seed_classes.clear();
             for &m in self.claims[i].pods.iter().filter(|&&m| !batch.left[m]) {
                 let c = class_of[m];
                 if movable[c] {
@@ -1377,7 +1412,9 @@ impl<'a> Solve<'a> {
             }
             if !seed_classes.is_empty() {
                 seed_req[d] = 1;
-                let types = type_set(&mut seed_classes.iter().copied());
+                seed_classes.sort_unstable();
+                seed_classes.dedup();
+                let types = type_set(&seed_classes);
                 units
                     .entry((seed_req, types))
                     .or_default()
@@ -1391,9 +1428,18 @@ impl<'a> Solve<'a> {
             let mut req = self.classes[c].req.clone();
             req.resize(width, 0);
             take_slots(&mut req, c);
-            let types = type_set(&mut std::iter::once(c));
+            let types = type_set(&[c]);
             units.entry((req, types)).or_default().extend(pods);
         }
+        if units.len() > most_shapes.min(bound::PACKING_SHAPES) {
+            return None;
+        }
+        // Shapes in the order of their requests, then of their type lists: the same on every
+        // run, whatever order the pods came in.
+        let mut units: Vec<(ShapeKey, Vec<Unit>)> = units.into_iter().collect();
+        units.sort_unstable_by(|((qa, ka), _), ((qb, kb), _)| {
+            qa.cmp(qb).then_with(|| sets[*ka].cmp(&sets[*kb]))
+        });
         // One more resource, the seed slot: every node has one and every seed takes it.
         let mut types: BTreeMap<usize, bound::BoundType> = BTreeMap::new();
         for j in 0..pool.types.len() {
@@ -1414,17 +1460,17 @@ impl<'a> Solve<'a> {
         }
         let shapes: Vec<bound::Shape> = units
             .iter()
-            .map(|((req, allowed), list)| bound::Shape {
+            .map(|((req, k), list)| bound::Shape {
                 req: req.clone(),
                 count: list.len(),
-                types: allowed
+                types: sets[*k]
                     .iter()
                     .copied()
                     .filter(|j| types.contains_key(j))
                     .collect(),
             })
             .collect();
-        let lists: Vec<Vec<Unit>> = units.into_values().collect();
+        let lists: Vec<Vec<Unit>> = units.into_iter().map(|(_, list)| list).collect();
         Some(Repack {
             pool: p,
             reqs_id: id,
