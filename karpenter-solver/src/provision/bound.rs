@@ -657,7 +657,8 @@ impl PatternProblem {
                 flags
             })
             .collect();
-        // Per type kept, the room it is compared by (capped at the demand when narrowing).
+        // Per type kept, its room capped at the demand (narrowing only; otherwise types are
+        // compared by `room` itself).
         let mut capped: Vec<Vec<f64>> = Vec::new();
         for (t, bt) in cands {
             let r: Vec<f64> = used.iter().map(|&d| bt.room[d] as f64).collect();
@@ -667,7 +668,7 @@ impl PatternProblem {
                     .map(|(&d, &r)| r.min(total[d]))
                     .collect()
             } else {
-                r.clone()
+                Vec::new()
             };
             let m: Vec<f64> = allowed
                 .iter()
@@ -697,7 +698,12 @@ impl PatternProblem {
             // A type no cheaper than a kept one, with no more room and serving no shape the
             // kept one does not: every packing of it is a packing of the kept one.
             let beaten = (0..price.len()).any(|k| {
-                capped[k].iter().zip(&cap).all(|(a, b)| a >= b)
+                let (kept, new) = if narrow {
+                    (&capped[k], &cap)
+                } else {
+                    (&room[k], &r)
+                };
+                kept.iter().zip(new).all(|(a, b)| a >= b)
                     && serves[k]
                         .iter()
                         .zip(&bits)
